@@ -1,0 +1,46 @@
+# gan-study: `make book` renders the report, `make test` runs the tests.
+# Both create the virtual environment (.venv) and install what they need first.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# TensorFlow build: the CUDA one where an NVIDIA driver is present, else the CPU one.
+TF_EXTRA ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cpu)
+PROFILE ?= standard
+MATHJAX_DIR := book/_mathjax
+
+.PHONY: setup book test test-unit lint bench clean
+
+setup: $(VENV)/.installed-$(TF_EXTRA) $(MATHJAX_DIR)/tex-chtml.js
+
+$(VENV)/.installed-$(TF_EXTRA): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[$(TF_EXTRA),dev]"
+	touch $@
+
+# MathJax 3 from npm, served locally so equations render without internet.
+$(MATHJAX_DIR)/tex-chtml.js:
+	rm -rf $(MATHJAX_DIR) .mathjax-npm.tmp && mkdir -p .mathjax-npm.tmp
+	cd .mathjax-npm.tmp && npm install --no-save --silent --no-audit --no-fund mathjax@3
+	mv .mathjax-npm.tmp/node_modules/mathjax/es5 $(MATHJAX_DIR).tmp && mv $(MATHJAX_DIR).tmp $(MATHJAX_DIR)
+	rm -rf .mathjax-npm.tmp
+
+book: setup
+	$(BIN)/gan-study book --profile $(PROFILE)
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+lint: setup
+	$(BIN)/ruff check src tests notebooks bench
+
+bench: setup
+	$(BIN)/python bench/train_throughput.py
+
+clean:
+	rm -rf _build book/_build

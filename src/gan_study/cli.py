@@ -1,0 +1,103 @@
+"""Command line: ``gan-study data | train | evaluate | book``.
+
+Each subcommand is a thin wrapper: it parses arguments, calls one function of
+the package and prints the result. All logic lives in the modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+
+class UserError(Exception):
+    """An error caused by bad input; printed without a traceback."""
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+# --------------------------------------------------------------------- data
+def _add_data(sub) -> None:
+    p = sub.add_parser("data", help="build (or reuse) the processed arrays and summarise them")
+    p.add_argument("--source", default="ham10000", help="ham10000 (default) or dermamnist")
+    p.add_argument("--split", default="lesion", help="lesion (default) or dermamnist")
+    p.add_argument("--size", type=int, default=28, help="image side in pixels (28, 32 or 64)")
+    p.add_argument("--data-dir", default=None, help="data root (default: $GAN_STUDY_DATA_DIR or data/raw)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_run_data)
+
+
+def _run_data(args) -> int:
+    from gan_study import data
+
+    summary = data.summarize(
+        source=args.source, split=args.split, image_size=args.size, data_dir=args.data_dir
+    )
+    if args.json:
+        _print_json(summary)
+    else:
+        print(data.format_summary(summary))
+    return 0
+
+
+# -------------------------------------------------------------------- train
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a GAN into a run directory (reused when finished)")
+    p.set_defaults(func=_run_train)
+
+
+def _run_train(args) -> int:
+    raise UserError("gan-study train is not available yet")
+
+
+# ----------------------------------------------------------------- evaluate
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="evaluate a trained run and write metrics.json")
+    p.set_defaults(func=_run_evaluate)
+
+
+def _run_evaluate(args) -> int:
+    raise UserError("gan-study evaluate is not available yet")
+
+
+# --------------------------------------------------------------------- book
+def _add_book(sub) -> None:
+    p = sub.add_parser("book", help="execute the notebooks and render the report")
+    p.set_defaults(func=_run_book)
+
+
+def _run_book(args) -> int:
+    raise UserError("gan-study book is not available yet")
+
+
+# --------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gan-study",
+        description="A reproducible study of GANs on HAM10000 dermatoscopic images.",
+    )
+    from gan_study import __version__
+
+    parser.add_argument("--version", action="version", version=f"gan-study {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_data, _add_train, _add_evaluate, _add_book):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, ValueError, FileNotFoundError, PermissionError) as exc:
+        print(f"gan-study {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
