@@ -1,0 +1,459 @@
+"""Synthetic data for a classifier: the arms protocol and its confidence intervals.
+
+The original report's second case study says that GAN images helped to develop and
+test skin-lesion classifiers. This module turns that claim into a measurement. The
+same classifier, trained with the same budget on the same real validation split, is
+trained in four *arms* that differ only in their training images:
+
+``real``
+    the real training split, as it is;
+``real_classical``
+    the same images with classical augmentation (flips, rotations, colour jitter:
+    whatever :func:`gan_study.classifier.train_classifier` does with ``augment=True``);
+``real_gan``
+    the real images plus images of a conditional GAN that top up every class with
+    fewer than ``topup_target`` training images to that number;
+``synthetic_only``
+    only GAN images, with the class counts of the real training split
+    ("train on synthetic, test on real", TSTR).
+
+Every arm is scored on the lesion-disjoint real test split with balanced accuracy,
+macro-F1 and per-class recall, repeated over several seeds. The uncertainty of an
+arm's mean is a Student-t interval over seeds (training randomness); with a single
+seed it is a percentile bootstrap over test images (test-sample randomness only).
+Which one was used is recorded next to each interval.
+
+The scoring functions are small numpy functions so that they can be tested on
+hand-made label vectors. The majority-class baseline says what a classifier that
+always answers ``nv`` would score.
+
+References
+----------
+.. [1] Bissoto A., Valle E., Avila S. "GAN-based data augmentation and anonymization
+   for skin-lesion analysis: a critical review." CVPR Workshops, 2021.
+.. [2] Esteban C., Hyland S. L., Rätsch G. "Real-valued (medical) time series
+   generation with recurrent conditional GANs." arXiv:1706.02633, 2017 (TSTR).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+ARMS = ("real", "real_classical", "real_gan", "synthetic_only")
+ARM_LABELS = {
+    "real": "real only",
+    "real_classical": "real + classical augmentation",
+    "real_gan": "real + cDCGAN top-up",
+    "synthetic_only": "synthetic only (TSTR)",
+}
+SCORE_COLUMNS = ("balanced_accuracy", "macro_f1")
+
+
+# ------------------------------------------------------------------ scores
+def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
+    """Count (true class, predicted class) pairs.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of int, shape (N,)
+        True and predicted class indices in ``0 .. num_classes - 1``.
+    num_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (num_classes, num_classes)
+        ``cm[i, j]`` is the number of images of class ``i`` predicted as ``j``.
+
+    Raises
+    ------
+    ValueError
+        If the vectors differ in length or hold an index outside the class range.
+    """
+    y_true = np.asarray(y_true).astype(np.int64).ravel()
+    y_pred = np.asarray(y_pred).astype(np.int64).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}"
+        )
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.size and (y.min() < 0 or y.max() >= num_classes):
+            raise ValueError(f"{name} holds class indices outside 0..{num_classes - 1}")
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(cm, (y_true, y_pred), 1)
+    return cm
+
+
+def classification_scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
+    """Balanced accuracy, macro-F1, accuracy and per-class recall.
+
+    Classes absent from ``y_true`` are left out of the balanced accuracy and of the
+    macro-F1 (their recall is undefined and reported as NaN), so that a test set
+    without a class does not score it as zero.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of int, shape (N,)
+        True and predicted class indices.
+    class_names : sequence of str
+        Name of each class, in label order; ``recall_<name>`` keys use them.
+
+    Returns
+    -------
+    dict
+        ``balanced_accuracy`` (mean recall over present classes), ``macro_f1``,
+        ``accuracy`` and ``recall_<name>`` for each class.
+    """
+    k = len(class_names)
+    cm = confusion_matrix(y_true, y_pred, k).astype(np.float64)
+    support = cm.sum(axis=1)
+    predicted = cm.sum(axis=0)
+    tp = np.diag(cm)
+    present = support > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(present, tp / support, np.nan)
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        denom = precision + np.nan_to_num(recall)
+        f1 = np.where(denom > 0, 2 * precision * np.nan_to_num(recall) / denom, 0.0)
+    total = cm.sum()
+    out = {
+        "balanced_accuracy": float(np.mean(recall[present])) if present.any() else float("nan"),
+        "macro_f1": float(np.mean(f1[present])) if present.any() else float("nan"),
+        "accuracy": float(tp.sum() / total) if total else float("nan"),
+    }
+    for name, r in zip(class_names, recall, strict=True):
+        out[f"recall_{name}"] = float(r)
+    return out
+
+
+def majority_baseline(train_labels, test_labels, class_names: Sequence[str]) -> dict:
+    """Scores of a classifier that always predicts the most frequent training class.
+
+    Parameters
+    ----------
+    train_labels, test_labels : array_like of int
+        Training labels (to find the majority class) and test labels (to score it).
+    class_names : sequence of str
+        Class names in label order.
+
+    Returns
+    -------
+    dict
+        :func:`classification_scores` of the constant prediction, plus
+        ``majority_class`` (its name).
+    """
+    train_labels = np.asarray(train_labels).astype(np.int64)
+    test_labels = np.asarray(test_labels).astype(np.int64)
+    if train_labels.size == 0:
+        raise ValueError("majority_baseline needs at least one training label")
+    majority = int(np.bincount(train_labels, minlength=len(class_names)).argmax())
+    scores = classification_scores(test_labels, np.full_like(test_labels, majority), class_names)
+    scores["majority_class"] = class_names[majority]
+    return scores
+
+
+# ------------------------------------------------------- confidence intervals
+def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of independent repeats (e.g. seeds).
+
+    Parameters
+    ----------
+    values : array_like of float
+        One value per repeat. NaNs are not allowed.
+    confidence : float, default 0.95
+        Coverage of the interval, in (0, 1).
+
+    Returns
+    -------
+    (mean, low, high) : tuple of float
+        ``mean ± t_{(1+c)/2, n-1} · s / sqrt(n)``; ``low`` and ``high`` are NaN when
+        there is a single value (no spread to estimate).
+
+    Raises
+    ------
+    ValueError
+        On an empty input, NaNs, or a confidence outside (0, 1).
+    """
+    x = np.asarray(values, dtype=np.float64).ravel()
+    if x.size == 0:
+        raise ValueError("t_interval needs at least one value")
+    if np.isnan(x).any():
+        raise ValueError("t_interval got NaN values")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf((1 + confidence) / 2, df=x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
+def bootstrap_interval(
+    y_true,
+    y_pred,
+    score: Callable[[np.ndarray, np.ndarray], float],
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[float, float, float]:
+    """Score and percentile-bootstrap interval over test images.
+
+    The test set is resampled with replacement ``n_boot`` times; the interval holds
+    the central ``confidence`` share of the resampled scores. It measures how much
+    the score depends on which test images were drawn, not on training randomness.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of int, shape (N,)
+        True and predicted labels.
+    score : callable
+        ``score(y_true, y_pred) -> float``.
+    n_boot : int, default 1000
+        Number of resamples (at least 10).
+    seed : int, default 0
+        Seed of the resampling.
+    confidence : float, default 0.95
+        Coverage of the interval, in (0, 1).
+
+    Returns
+    -------
+    (point, low, high) : tuple of float
+        The score on the full test set and the interval bounds.
+
+    References
+    ----------
+    .. [1] Efron B., Tibshirani R. J. "An Introduction to the Bootstrap." 1993.
+    """
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if y_true.size == 0 or y_true.shape != y_pred.shape:
+        raise ValueError("bootstrap_interval needs two non-empty label vectors of equal length")
+    if n_boot < 10:
+        raise ValueError(f"n_boot must be at least 10, got {n_boot}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    rng = np.random.default_rng(seed)
+    n = y_true.size
+    boots = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = rng.integers(0, n, size=n)
+        boots[b] = score(y_true[idx], y_pred[idx])
+    alpha = (1 - confidence) / 2
+    low, high = np.nanquantile(boots, [alpha, 1 - alpha])
+    return float(score(y_true, y_pred)), float(low), float(high)
+
+
+# ------------------------------------------------------------------- arms
+def top_up_counts(class_counts, target: int) -> np.ndarray:
+    """How many synthetic images bring each class up to ``target``.
+
+    Parameters
+    ----------
+    class_counts : array_like of int, shape (K,)
+        Real training images per class.
+    target : int
+        Classes with fewer images get ``target - count``; the others get none.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (K,)
+    """
+    counts = np.asarray(class_counts, dtype=np.int64)
+    if target < 0:
+        raise ValueError(f"topup_target must be >= 0, got {target}")
+    return np.maximum(int(target) - counts, 0)
+
+
+def arm_label_plan(arm: str, train_labels, num_classes: int, topup_target: int) -> np.ndarray:
+    """Class labels of the synthetic images an arm adds (shuffling is the caller's).
+
+    Parameters
+    ----------
+    arm : str
+        One of :data:`ARMS`.
+    train_labels : array_like of int
+        Labels of the real training split.
+    num_classes : int
+        Number of classes.
+    topup_target : int
+        Target count per class for the ``real_gan`` arm.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Empty for ``real`` and ``real_classical``; the top-up labels for
+        ``real_gan``; the real label vector's class counts for ``synthetic_only``.
+    """
+    check_arm(arm)
+    counts = np.bincount(np.asarray(train_labels, dtype=np.int64), minlength=num_classes)
+    if arm in ("real", "real_classical"):
+        per_class = np.zeros(num_classes, dtype=np.int64)
+    elif arm == "real_gan":
+        per_class = top_up_counts(counts, topup_target)
+    else:
+        per_class = counts
+    return np.repeat(np.arange(num_classes, dtype=np.int64), per_class)
+
+
+def check_arm(arm: str) -> None:
+    """Raise ``ValueError`` naming the valid arms when ``arm`` is not one of them."""
+    if arm not in ARMS:
+        raise ValueError(f"unknown arm {arm!r}; choose one of {', '.join(ARMS)}")
+
+
+def build_arm(
+    arm: str,
+    train_images: np.ndarray,
+    train_labels: np.ndarray,
+    synthesize: Callable[[np.ndarray, int], np.ndarray] | None,
+    *,
+    topup_target: int,
+    num_classes: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Training images, labels and the classical-augmentation switch of one arm.
+
+    Parameters
+    ----------
+    arm : str
+        One of :data:`ARMS`.
+    train_images : numpy.ndarray, uint8, shape (N, S, S, 3)
+        Real training images.
+    train_labels : numpy.ndarray of int, shape (N,)
+        Their labels.
+    synthesize : callable or None
+        ``synthesize(labels, seed) -> uint8 images`` of the given classes (a
+        conditional generator). Needed by ``real_gan`` and ``synthetic_only``.
+    topup_target : int
+        Target count per class for ``real_gan``.
+    num_classes : int
+        Number of classes.
+    seed : int
+        Seed of the synthetic images and of their shuffling into the real ones.
+
+    Returns
+    -------
+    images : numpy.ndarray, uint8
+    labels : numpy.ndarray, int64
+    augment : bool
+        True only for ``real_classical``.
+    """
+    labels_new = arm_label_plan(arm, train_labels, num_classes, topup_target)
+    train_labels = np.asarray(train_labels, dtype=np.int64)
+    if labels_new.size == 0:
+        return train_images, train_labels, arm == "real_classical"
+    if synthesize is None:
+        raise ValueError(f"arm {arm!r} needs a generator (synthesize=None was given)")
+    fake = np.asarray(synthesize(labels_new, seed))
+    if fake.shape != (labels_new.size, *train_images.shape[1:]) or fake.dtype != np.uint8:
+        raise ValueError(
+            f"synthesize returned {fake.dtype} {fake.shape}; expected uint8 "
+            f"{(labels_new.size, *train_images.shape[1:])}"
+        )
+    if arm == "synthetic_only":
+        images, labels = fake, labels_new
+    else:
+        images = np.concatenate([train_images, fake])
+        labels = np.concatenate([train_labels, labels_new])
+    order = np.random.default_rng(seed).permutation(labels.size)
+    return images[order], labels[order], False
+
+
+# ---------------------------------------------------------------- summaries
+def summarize_arms(
+    results: pd.DataFrame,
+    *,
+    columns: Sequence[str] = SCORE_COLUMNS,
+    confidence: float = 0.95,
+    predictions: dict | None = None,
+    class_names: Sequence[str] | None = None,
+    n_boot: int = 1000,
+) -> pd.DataFrame:
+    """Mean and 95% interval of each score for each arm.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        One row per (arm, seed) with the score columns (as returned by :func:`run_arms`).
+    columns : sequence of str
+        Score columns to summarise.
+    confidence : float, default 0.95
+        Interval coverage.
+    predictions : dict, optional
+        ``{(arm, seed): (y_true, y_pred)}``; needed when an arm has a single seed,
+        for the bootstrap over test images.
+    class_names : sequence of str, optional
+        Needed with ``predictions`` to recompute the scores on resamples.
+    n_boot : int, default 1000
+        Bootstrap resamples.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (arm, score) with ``n_seeds``, ``mean``, ``low``, ``high`` and
+        ``ci_method`` ("t-interval over seeds" or "bootstrap over test images").
+    """
+    rows = []
+    for arm, group in results.groupby("arm", sort=False):
+        for col in columns:
+            values = group[col].to_numpy(dtype=np.float64)
+            if len(values) >= 2:
+                mean, low, high = t_interval(values, confidence)
+                method = "t-interval over seeds"
+            else:
+                if predictions is None or class_names is None:
+                    raise ValueError(
+                        "a single seed needs predictions and class_names for the bootstrap"
+                    )
+                seed = int(group["seed"].iloc[0])
+                y_true, y_pred = predictions[(arm, seed)]
+                names = list(class_names)
+
+                def score(t, p, col=col, names=names):
+                    return classification_scores(t, p, names)[col]
+
+                mean, low, high = bootstrap_interval(
+                    y_true, y_pred, score, n_boot=n_boot, seed=seed, confidence=confidence
+                )
+                method = "bootstrap over test images"
+            rows.append(
+                {
+                    "arm": arm,
+                    "score": col,
+                    "n_seeds": len(values),
+                    "mean": mean,
+                    "low": low,
+                    "high": high,
+                    "ci_method": method,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# -------------------------------------------------------------------- cache
+def _atomic_write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def result_key(params: dict) -> str:
+    """Short stable hash of an arm run's parameters (the name of its cache file)."""
+    blob = json.dumps(params, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

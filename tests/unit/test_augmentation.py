@@ -1,0 +1,191 @@
+"""Scores, intervals and arm construction of the synthetic-data protocol (tiny arrays)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from gan_study import augmentation as aug
+
+NAMES = ("a", "b", "c")
+
+
+def test_confusion_matrix_counts_pairs():
+    cm = aug.confusion_matrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3)
+    np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 1, 0], [1, 0, 1]])
+
+
+def test_confusion_matrix_rejects_bad_labels():
+    with pytest.raises(ValueError, match="outside"):
+        aug.confusion_matrix([0, 3], [0, 0], 3)
+    with pytest.raises(ValueError, match="same length"):
+        aug.confusion_matrix([0, 1], [0], 3)
+
+
+def test_scores_by_hand():
+    y_true = [0, 0, 0, 0, 1, 1, 2, 2]
+    y_pred = [0, 0, 0, 1, 1, 0, 2, 2]
+    s = aug.classification_scores(y_true, y_pred, NAMES)
+    assert s["recall_a"] == pytest.approx(0.75)
+    assert s["recall_b"] == pytest.approx(0.5)
+    assert s["recall_c"] == pytest.approx(1.0)
+    assert s["balanced_accuracy"] == pytest.approx((0.75 + 0.5 + 1.0) / 3)
+    # class a: precision 3/4, recall 3/4 -> 0.75; b: p 1/2, r 1/2 -> 0.5; c: 1
+    assert s["macro_f1"] == pytest.approx((0.75 + 0.5 + 1.0) / 3)
+    assert s["accuracy"] == pytest.approx(6 / 8)
+
+
+def test_scores_leave_out_absent_classes():
+    s = aug.classification_scores([0, 0, 1], [0, 0, 1], NAMES)
+    assert np.isnan(s["recall_c"])
+    assert s["balanced_accuracy"] == 1.0
+    assert s["macro_f1"] == 1.0
+
+
+def test_majority_baseline_is_one_over_k_balanced_accuracy():
+    train = [2, 2, 2, 0, 1]
+    test = [0, 1, 2, 2]
+    s = aug.majority_baseline(train, test, NAMES)
+    assert s["majority_class"] == "c"
+    assert s["balanced_accuracy"] == pytest.approx(1 / 3)
+    assert s["recall_c"] == 1.0 and s["recall_a"] == 0.0
+
+
+def test_t_interval_matches_formula_and_contains_mean():
+    x = [0.50, 0.55, 0.53, 0.58]
+    mean, lo, hi = aug.t_interval(x)
+    half = stats.t.ppf(0.975, 3) * np.std(x, ddof=1) / 2
+    assert mean == pytest.approx(np.mean(x))
+    assert lo == pytest.approx(mean - half) and hi == pytest.approx(mean + half)
+    # wider at 99%
+    _, lo99, hi99 = aug.t_interval(x, 0.99)
+    assert lo99 < lo and hi99 > hi
+
+
+def test_t_interval_coverage_is_about_95_percent():
+    rng = np.random.default_rng(0)
+    hits = 0
+    for _ in range(2000):
+        _, lo, hi = aug.t_interval(rng.normal(1.0, 2.0, size=3))
+        hits += lo <= 1.0 <= hi
+    assert 0.93 < hits / 2000 < 0.97
+
+
+def test_t_interval_single_value_and_bad_input():
+    mean, lo, hi = aug.t_interval([0.4])
+    assert mean == 0.4 and np.isnan(lo) and np.isnan(hi)
+    with pytest.raises(ValueError):
+        aug.t_interval([])
+    with pytest.raises(ValueError):
+        aug.t_interval([0.1, np.nan])
+    with pytest.raises(ValueError):
+        aug.t_interval([0.1, 0.2], confidence=1.5)
+
+
+def test_bootstrap_interval_brackets_the_score_and_shrinks_with_n():
+    rng = np.random.default_rng(1)
+
+    def acc(t, p):
+        return float(np.mean(t == p))
+
+    widths = []
+    for n in (100, 1600):
+        y = rng.integers(0, 3, n)
+        p = np.where(rng.random(n) < 0.7, y, (y + 1) % 3)
+        point, lo, hi = aug.bootstrap_interval(y, p, acc, n_boot=300, seed=0)
+        assert lo <= point <= hi
+        widths.append(hi - lo)
+    assert widths[1] < widths[0] / 2
+    # deterministic for a fixed seed
+    a = aug.bootstrap_interval(y, p, acc, n_boot=50, seed=3)
+    b = aug.bootstrap_interval(y, p, acc, n_boot=50, seed=3)
+    assert a == b
+
+
+def test_top_up_and_label_plans():
+    np.testing.assert_array_equal(aug.top_up_counts([10, 3, 0], 5), [0, 2, 5])
+    labels = np.array([0] * 10 + [1] * 3)
+    assert aug.arm_label_plan("real", labels, 3, 5).size == 0
+    np.testing.assert_array_equal(
+        aug.arm_label_plan("real_gan", labels, 3, 5), [1, 1, 2, 2, 2, 2, 2]
+    )
+    tstr = aug.arm_label_plan("synthetic_only", labels, 3, 5)
+    np.testing.assert_array_equal(np.bincount(tstr, minlength=3), [10, 3, 0])
+    with pytest.raises(ValueError, match="unknown arm"):
+        aug.arm_label_plan("gan", labels, 3, 5)
+    with pytest.raises(ValueError):
+        aug.top_up_counts([1], -1)
+
+
+def _fake_synth(labels, seed):
+    # image pixel value encodes its label so we can check pairing after shuffling
+    out = np.zeros((len(labels), 4, 4, 3), np.uint8)
+    out[...] = (100 + np.asarray(labels))[:, None, None, None]
+    return out
+
+
+def test_build_arm_keeps_images_and_labels_paired():
+    imgs = np.zeros((13, 4, 4, 3), np.uint8)
+    labels = np.array([0] * 10 + [1] * 3)
+    imgs[...] = labels[:, None, None, None]
+    x, y, augment = aug.build_arm(
+        "real_gan", imgs, labels, _fake_synth, topup_target=5, num_classes=3, seed=0
+    )
+    assert not augment
+    assert len(x) == 13 + 7
+    np.testing.assert_array_equal(np.bincount(y, minlength=3), [10, 5, 5])
+    np.testing.assert_array_equal(x[:, 0, 0, 0] % 100, y)
+    assert (x[:, 0, 0, 0] >= 100).sum() == 7
+
+    x, y, augment = aug.build_arm(
+        "synthetic_only", imgs, labels, _fake_synth, topup_target=5, num_classes=3, seed=0
+    )
+    assert (x[:, 0, 0, 0] >= 100).all() and len(y) == 13
+
+    x, y, augment = aug.build_arm(
+        "real_classical", imgs, labels, None, topup_target=5, num_classes=3, seed=0
+    )
+    assert augment and x is imgs
+
+
+def test_build_arm_needs_generator_and_checks_its_output():
+    imgs = np.zeros((3, 4, 4, 3), np.uint8)
+    labels = np.array([0, 0, 1])
+    with pytest.raises(ValueError, match="needs a generator"):
+        aug.build_arm("real_gan", imgs, labels, None, topup_target=5, num_classes=2, seed=0)
+
+    def bad(labels, seed):
+        return np.zeros((len(labels), 4, 4, 3), np.float32)
+
+    with pytest.raises(ValueError, match="expected uint8"):
+        aug.build_arm("real_gan", imgs, labels, bad, topup_target=5, num_classes=2, seed=0)
+
+
+def test_summarize_arms_uses_t_interval_for_seeds_and_bootstrap_for_one():
+    results = pd.DataFrame(
+        {
+            "arm": ["real", "real", "real", "real_gan"],
+            "seed": [0, 1, 2, 0],
+            "balanced_accuracy": [0.5, 0.6, 0.55, 0.7],
+            "macro_f1": [0.4, 0.5, 0.45, 0.6],
+        }
+    )
+    y = np.array([0, 1, 2] * 20)
+    preds = {("real_gan", 0): (y, y.copy())}
+    out = aug.summarize_arms(results, predictions=preds, class_names=NAMES, n_boot=50)
+    real = out[(out.arm == "real") & (out.score == "balanced_accuracy")].iloc[0]
+    assert real.ci_method == "t-interval over seeds" and real.n_seeds == 3
+    assert real["mean"] == pytest.approx(0.55)
+    gan = out[(out.arm == "real_gan") & (out.score == "macro_f1")].iloc[0]
+    assert gan.ci_method == "bootstrap over test images"
+    assert gan["mean"] == 1.0 and gan.low == 1.0
+    with pytest.raises(ValueError, match="single seed"):
+        aug.summarize_arms(results)
+
+
+def test_result_key_is_stable_and_sensitive():
+    a = aug.result_key({"arm": "real", "seed": 0})
+    assert a == aug.result_key({"seed": 0, "arm": "real"})
+    assert a != aug.result_key({"arm": "real", "seed": 1})
