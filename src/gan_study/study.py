@@ -1,0 +1,258 @@
+"""Run the study's grid: several GANs over several seeds, trained once, evaluated once.
+
+The training and evaluation chapters compare four models (``seed_baseline``,
+``dcgan``, ``cdcgan``, ``wgan_gp``) over a few seeds. This module holds the
+small amount of glue that turns "these models, these seeds, these settings"
+into run directories and a tidy table of metrics:
+
+* :func:`train_grid` trains every (model, seed) pair through
+  :func:`gan_study.training.train`. Equal parameters give the same run
+  directory, so a finished run is reused and an interrupted one resumes.
+* :func:`evaluate_grid` evaluates every run through
+  :func:`gan_study.evaluation.evaluate_run` and returns one row per
+  (model, seed, metric): a *tidy* table, ready for grouping and plotting.
+* :func:`summarize` reduces the tidy table to mean, spread and count per
+  model and metric.
+* :func:`layer_graph` and :func:`layer_table` describe a Keras model layer by
+  layer, for the architecture figures and tables.
+
+Nothing here knows about notebooks or figures.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+STUDY_MODELS = ("seed_baseline", "dcgan", "cdcgan", "wgan_gp")
+"""The four models the study compares, in the order the chapters show them."""
+
+TIDY_COLUMNS = ("model", "seed", "metric", "value")
+
+
+# ----------------------------------------------------------------- layers
+def layer_graph(model) -> pd.DataFrame:
+    """Describe a Keras model as a table of layers and their connections.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built functional or sequential model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer in the model's order, with columns ``name``,
+        ``type`` (class name), ``output_shape`` (tuple without the batch
+        axis), ``params`` (int) and ``parents`` (tuple of the names of the
+        layers that feed it, empty for inputs). A sequential model gets an
+        explicit ``InputLayer`` row first so every graph starts at its input.
+
+    Raises
+    ------
+    ValueError
+        If the model has not been built (its layers have no output shapes).
+    """
+    layers = list(model.layers)
+    names = {layer.name for layer in layers}
+    rows = []
+    inputs = list(getattr(model, "inputs", None) or [])
+    if not any(type(layer).__name__ == "InputLayer" for layer in layers):
+        if not inputs:
+            raise ValueError(
+                f"model {model.name!r} is not built: build it (call it on an input or give it "
+                "an Input layer) before describing its layers"
+            )
+        # Sequential models hide their input layer: add one row per input.
+        for i, tensor in enumerate(inputs):
+            name = f"{model.name}_input_{i}"
+            rows.append(_row(name, "InputLayer", tensor.shape, 0, ()))
+            names.add(name)
+        default_parents = tuple(row["name"] for row in rows)
+    else:
+        default_parents = ()
+    for layer in layers:
+        try:
+            shape = layer.output.shape
+        except (AttributeError, ValueError) as exc:
+            raise ValueError(
+                f"layer {layer.name!r} of model {model.name!r} has no output shape; "
+                "build the model before describing it"
+            ) from exc
+        parents = _parents(layer, names)
+        if not parents and type(layer).__name__ != "InputLayer":
+            parents = default_parents
+        rows.append(_row(layer.name, type(layer).__name__, shape, layer.count_params(), parents))
+    return pd.DataFrame(rows, columns=["name", "type", "output_shape", "params", "parents"])
+
+
+def _row(name, kind, shape, params, parents) -> dict:
+    dims = tuple(int(d) if d is not None else None for d in tuple(shape)[1:])
+    return {
+        "name": name,
+        "type": kind,
+        "output_shape": dims,
+        "params": int(params),
+        "parents": tuple(parents),
+    }
+
+
+def _parents(layer, names: set[str]) -> tuple[str, ...]:
+    # A layer can be called in several graphs; keep the call whose inputs are in this model.
+    for node in getattr(layer, "_inbound_nodes", []):
+        parents = tuple(p.operation.name for p in node.parent_nodes)
+        if all(p in names for p in parents):
+            return parents
+    return ()
+
+
+def layer_table(model) -> pd.DataFrame:
+    """The layer table shown beside each architecture figure.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``layer``, ``type``, ``output shape`` (e.g. ``"14 x 14 x 64"``)
+        and ``parameters``, plus a final ``total`` row with the parameter sum.
+    """
+    graph = layer_graph(model)
+    table = pd.DataFrame(
+        {
+            "layer": graph["name"],
+            "type": graph["type"],
+            "output shape": graph["output_shape"].map(format_shape),
+            "parameters": graph["params"],
+        }
+    )
+    total = pd.DataFrame(
+        [{"layer": "total", "type": "", "output shape": "", "parameters": graph["params"].sum()}]
+    )
+    return pd.concat([table, total], ignore_index=True)
+
+
+def format_shape(shape: Sequence[int | None]) -> str:
+    """``(14, 14, 64)`` -> ``"14 x 14 x 64"``; ``()`` -> ``"scalar"``."""
+    if len(shape) == 0:
+        return "scalar"
+    return " x ".join("?" if d is None else str(d) for d in shape)
+
+
+# ------------------------------------------------------------------ metrics
+def flatten_metrics(metrics: Mapping, prefix: str = "") -> dict[str, float]:
+    """Flatten a nested metrics mapping to ``{"a.b": float}``, keeping numbers only.
+
+    Parameters
+    ----------
+    metrics : Mapping
+        For example the dict written to ``metrics.json``. Nested mappings are
+        joined with dots; booleans, strings, lists and ``None`` are dropped
+        (they are settings or per-item details, not scalar metrics).
+    prefix : str, optional
+        Prepended to every key.
+
+    Returns
+    -------
+    dict of str to float
+    """
+    flat: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_metrics(value, prefix=f"{name}."))
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
+
+
+def tidy_metrics(records: Iterable[tuple[str, int, Mapping]]) -> pd.DataFrame:
+    """Build the tidy metric table from ``(model, seed, metrics)`` records.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``seed``, ``metric``, ``value``; one row per scalar
+        metric of each record (see :func:`flatten_metrics`).
+    """
+    rows = [
+        {"model": model, "seed": int(seed), "metric": metric, "value": value}
+        for model, seed, metrics in records
+        for metric, value in flatten_metrics(metrics).items()
+    ]
+    return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+
+
+def summarize(tidy: pd.DataFrame, by: Sequence[str] = ("model", "metric")) -> pd.DataFrame:
+    """Mean, sample standard deviation and count of ``value`` per group.
+
+    Parameters
+    ----------
+    tidy : pandas.DataFrame
+        A table with a ``value`` column and the columns named in ``by``.
+    by : sequence of str
+        Grouping columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``*by``, ``mean``, ``std`` (``NaN`` for a single seed, never a
+        made-up zero) and ``n``. Groups keep the order in which they first
+        appear in ``tidy``.
+
+    Raises
+    ------
+    ValueError
+        If a grouping column or ``value`` is missing.
+    """
+    missing = [c for c in (*by, "value") if c not in tidy.columns]
+    if missing:
+        raise ValueError(f"table has no column(s) {missing}; it has {list(tidy.columns)}")
+    grouped = tidy.groupby(list(by), sort=False)["value"]
+    out = grouped.agg(mean="mean", std="std", n="count").reset_index()
+    return out
+
+
+def mean_spread(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (``NaN`` spread for fewer than 2 values)."""
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("mean_spread needs at least one value")
+    mean = math.fsum(values) / len(values)
+    if len(values) < 2:
+        return mean, math.nan
+    var = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
+    return mean, math.sqrt(var)
+
+
+# -------------------------------------------------------------- the grid
+def check_grid(models: Sequence[str], seeds: Sequence[int]) -> None:
+    """Raise ``ValueError`` naming the problem for an empty or malformed grid."""
+    if isinstance(models, str):
+        raise ValueError(f"models must be a list of names, not the string {models!r}")
+    if not models:
+        raise ValueError("models is empty: name at least one of " + ", ".join(STUDY_MODELS))
+    if len(set(models)) != len(models):
+        raise ValueError(f"models has duplicates: {list(models)}")
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one integer seed")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ValueError(f"seeds must be non-negative integers, got {seed!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds has duplicates: {list(seeds)}")
+
+
+def runs_frame(rows: Iterable[tuple[str, int, Path]]) -> pd.DataFrame:
+    """A table of runs: columns ``model``, ``seed``, ``run_dir``."""
+    return pd.DataFrame(
+        [{"model": m, "seed": int(s), "run_dir": Path(d)} for m, s, d in rows],
+        columns=["model", "seed", "run_dir"],
+    )

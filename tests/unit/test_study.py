@@ -1,0 +1,129 @@
+"""Unit tests for gan_study.study: layer descriptions and the tidy metric table."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from gan_study import study
+
+
+@pytest.fixture(scope="module")
+def keras():
+    return pytest.importorskip("keras")
+
+
+def _conditional(keras):
+    layers = keras.layers
+    z = keras.Input((8,), name="z")
+    label = keras.Input((), dtype="int32", name="label")
+    e = layers.Embedding(7, 4, name="embed")(label)
+    e = layers.Dense(16, name="embed_dense")(e)
+    e = layers.Reshape((4, 4, 1), name="embed_map")(e)
+    x = layers.Dense(4 * 4 * 2, name="project")(z)
+    x = layers.Reshape((4, 4, 2), name="reshape")(x)
+    x = layers.Concatenate(name="join")([x, e])
+    x = layers.Conv2DTranspose(3, 3, strides=2, padding="same", name="up")(x)
+    return keras.Model([z, label], x, name="tiny_cond")
+
+
+def test_layer_graph_functional_branches(keras):
+    graph = study.layer_graph(_conditional(keras))
+    by_name = graph.set_index("name")
+    assert by_name.loc["join", "parents"] == ("reshape", "embed_map")
+    assert by_name.loc["up", "output_shape"] == (8, 8, 3)
+    assert by_name.loc["embed", "parents"] == ("label",)
+    assert by_name.loc["z", "parents"] == ()
+    # parameters: Dense 8->32 = 8*32+32
+    assert by_name.loc["project", "params"] == 8 * 32 + 32
+    assert graph["params"].sum() == _conditional(keras).count_params()
+
+
+def test_layer_graph_sequential_gets_an_input_row(keras):
+    model = keras.Sequential(
+        [keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3, name="c"), keras.layers.Flatten()],
+        name="seq",
+    )
+    graph = study.layer_graph(model)
+    assert graph.loc[0, "type"] == "InputLayer"
+    assert graph.loc[0, "output_shape"] == (4, 4, 3)
+    assert graph.loc[1, "parents"] == (graph.loc[0, "name"],)
+    assert graph.loc[2, "parents"] == ("c",)
+
+
+def test_layer_graph_unbuilt_model_is_an_error(keras):
+    model = keras.Sequential([keras.layers.Dense(2)], name="unbuilt")
+    with pytest.raises(ValueError, match="not built"):
+        study.layer_graph(model)
+
+
+def test_layer_table_has_total_row(keras):
+    model = _conditional(keras)
+    table = study.layer_table(model)
+    assert list(table.columns) == ["layer", "type", "output shape", "parameters"]
+    assert table.iloc[-1]["layer"] == "total"
+    assert table.iloc[-1]["parameters"] == model.count_params()
+    assert "8 x 8 x 3" in set(table["output shape"])
+
+
+def test_format_shape():
+    assert study.format_shape((14, 14, 64)) == "14 x 14 x 64"
+    assert study.format_shape(()) == "scalar"
+    assert study.format_shape((None, 3)) == "? x 3"
+
+
+def test_flatten_metrics_keeps_numbers_only():
+    flat = study.flatten_metrics(
+        {"fd": 12.5, "kid": {"mean": 0.1, "std": 0.01}, "n": 500, "ok": True, "note": "x"}
+    )
+    assert flat == {"fd": 12.5, "kid.mean": 0.1, "kid.std": 0.01, "n": 500.0}
+
+
+def test_tidy_and_summarize():
+    tidy = study.tidy_metrics(
+        [("dcgan", 0, {"fd": 10.0}), ("dcgan", 1, {"fd": 14.0}), ("wgan_gp", 0, {"fd": 8.0})]
+    )
+    assert list(tidy.columns) == ["model", "seed", "metric", "value"]
+    summary = study.summarize(tidy)
+    dc = summary[summary.model == "dcgan"].iloc[0]
+    assert dc["mean"] == pytest.approx(12.0)
+    assert dc["std"] == pytest.approx(math.sqrt(8.0))
+    assert dc["n"] == 2
+    wg = summary[summary.model == "wgan_gp"].iloc[0]
+    assert math.isnan(wg["std"])  # one seed: no spread, not zero
+
+
+def test_summarize_missing_column():
+    with pytest.raises(ValueError, match="no column"):
+        study.summarize(pd.DataFrame({"model": ["a"], "value": [1.0]}))
+
+
+def test_mean_spread():
+    assert study.mean_spread([1.0, 3.0]) == (2.0, pytest.approx(math.sqrt(2.0)))
+    mean, spread = study.mean_spread([5.0])
+    assert mean == 5.0 and math.isnan(spread)
+    with pytest.raises(ValueError):
+        study.mean_spread([])
+
+
+@pytest.mark.parametrize(
+    ("models", "seeds", "match"),
+    [
+        ("dcgan", [0], "list of names"),
+        ([], [0], "models is empty"),
+        (["dcgan", "dcgan"], [0], "duplicates"),
+        (["dcgan"], [], "seeds is empty"),
+        (["dcgan"], [-1], "non-negative"),
+        (["dcgan"], [0.5], "non-negative"),
+        (["dcgan"], [1, 1], "duplicates"),
+    ],
+)
+def test_check_grid_rejects(models, seeds, match):
+    with pytest.raises(ValueError, match=match):
+        study.check_grid(models, seeds)
+
+
+def test_check_grid_accepts():
+    study.check_grid(list(study.STUDY_MODELS), [0, 1, 2])
