@@ -24,9 +24,21 @@ def _print_json(obj) -> None:
 def _add_data(sub) -> None:
     p = sub.add_parser("data", help="build (or reuse) the processed arrays and summarise them")
     p.add_argument("--source", default="ham10000", help="ham10000 (default) or dermamnist")
-    p.add_argument("--split", default="lesion", help="lesion (default) or dermamnist")
+    p.add_argument(
+        "--split",
+        default=None,
+        help="lesion (default for ham10000) or dermamnist (the official split; the only one "
+        "of --source dermamnist)",
+    )
     p.add_argument("--size", type=int, default=28, help="image side in pixels (28, 32 or 64)")
-    p.add_argument("--data-dir", default=None, help="data root (default: $GAN_STUDY_DATA_DIR or data/raw)")
+    p.add_argument(
+        "--data-dir", default=None, help="data root (default: $GAN_STUDY_DATA_DIR or data/raw)"
+    )
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="processed-array cache (default: $GAN_STUDY_CACHE_DIR or data/processed)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_run_data)
 
@@ -35,7 +47,11 @@ def _run_data(args) -> int:
     from gan_study import data
 
     summary = data.summarize(
-        source=args.source, split=args.split, image_size=args.size, data_dir=args.data_dir
+        source=args.source,
+        split=args.split,
+        image_size=args.size,
+        data_dir=args.data_dir,
+        cache_dir=args.cache_dir,
     )
     if args.json:
         _print_json(summary)
