@@ -47,9 +47,12 @@ def layer_graph(model) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per layer in the model's order, with columns ``name``,
-        ``type`` (class name), ``output_shape`` (tuple without the batch
-        axis), ``params`` (int) and ``parents`` (tuple of the names of the
-        layers that feed it, empty for inputs). A sequential model gets an
+        ``type`` (class name), ``detail`` (the settings that matter for
+        reading the architecture, e.g. ``"5x5 /2"`` for a strided convolution,
+        ``"tanh"`` for an activation, the name of an input; may be empty),
+        ``output_shape`` (tuple without the batch axis), ``params`` (int) and
+        ``parents`` (tuple of the names of the layers that feed it, empty for
+        inputs). A sequential model gets an
         explicit ``InputLayer`` row first so every graph starts at its input.
 
     Raises
@@ -70,7 +73,7 @@ def layer_graph(model) -> pd.DataFrame:
         # Sequential models hide their input layer: add one row per input.
         for i, tensor in enumerate(inputs):
             name = f"{model.name}_input_{i}"
-            rows.append(_row(name, "InputLayer", tensor.shape, 0, ()))
+            rows.append(_row(name, "InputLayer", "", tensor.shape, 0, ()))
             names.add(name)
         default_parents = tuple(row["name"] for row in rows)
     else:
@@ -86,15 +89,48 @@ def layer_graph(model) -> pd.DataFrame:
         parents = _parents(layer, names)
         if not parents and type(layer).__name__ != "InputLayer":
             parents = default_parents
-        rows.append(_row(layer.name, type(layer).__name__, shape, layer.count_params(), parents))
-    return pd.DataFrame(rows, columns=["name", "type", "output_shape", "params", "parents"])
+        kind = type(layer).__name__
+        rows.append(
+            _row(layer.name, kind, layer_detail(layer), shape, layer.count_params(), parents)
+        )
+    return pd.DataFrame(
+        rows, columns=["name", "type", "detail", "output_shape", "params", "parents"]
+    )
 
 
-def _row(name, kind, shape, params, parents) -> dict:
+def layer_detail(layer) -> str:
+    """A short description of a layer's settings: kernel and stride, activation, rate.
+
+    Examples: ``"5x5 /2 selu"`` (Conv2DTranspose, kernel 5, stride 2, SELU),
+    ``"0.2"`` (LeakyReLU slope or Dropout rate), ``"tanh"`` (Activation),
+    ``"z"`` (an input called z).
+    """
+    config = layer.get_config()
+    kind = type(layer).__name__
+    parts = []
+    if kind == "InputLayer":
+        return layer.name
+    if "kernel_size" in config:
+        k = config["kernel_size"]
+        parts.append("x".join(str(v) for v in k))
+        strides = tuple(config.get("strides", (1,)))
+        if any(s != 1 for s in strides):
+            parts.append("/" + "x".join(str(s) for s in sorted(set(strides))))
+    for key in ("rate", "negative_slope"):
+        if config.get(key):  # a ReLU's slope of 0 says nothing
+            parts.append(f"{config[key]:g}")
+    activation = config.get("activation")
+    if isinstance(activation, str) and activation != "linear":
+        parts.append(activation)
+    return " ".join(parts)
+
+
+def _row(name, kind, detail, shape, params, parents) -> dict:
     dims = tuple(int(d) if d is not None else None for d in tuple(shape)[1:])
     return {
         "name": name,
         "type": kind,
+        "detail": detail,
         "output_shape": dims,
         "params": int(params),
         "parents": tuple(parents),
@@ -121,7 +157,7 @@ def layer_table(model) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``layer``, ``type``, ``output shape`` (e.g. ``"14 x 14 x 64"``)
+        Columns ``layer``, ``type``, ``settings``, ``output shape`` (e.g. ``"14 x 14 x 64"``)
         and ``parameters``, plus a final ``total`` row with the parameter sum.
     """
     graph = layer_graph(model)
@@ -129,12 +165,21 @@ def layer_table(model) -> pd.DataFrame:
         {
             "layer": graph["name"],
             "type": graph["type"],
+            "settings": graph["detail"],
             "output shape": graph["output_shape"].map(format_shape),
             "parameters": graph["params"],
         }
     )
     total = pd.DataFrame(
-        [{"layer": "total", "type": "", "output shape": "", "parameters": graph["params"].sum()}]
+        [
+            {
+                "layer": "total",
+                "type": "",
+                "settings": "",
+                "output shape": "",
+                "parameters": graph["params"].sum(),
+            }
+        ]
     )
     return pd.concat([table, total], ignore_index=True)
 

@@ -39,6 +39,19 @@ def test_layer_graph_functional_branches(keras):
     # parameters: Dense 8->32 = 8*32+32
     assert by_name.loc["project", "params"] == 8 * 32 + 32
     assert graph["params"].sum() == _conditional(keras).count_params()
+    assert by_name.loc["up", "detail"] == "3x3 /2"
+    assert by_name.loc["z", "detail"] == "z"
+    assert by_name.loc["join", "detail"] == ""
+
+
+def test_layer_detail(keras):
+    layers = keras.layers
+    assert study.layer_detail(layers.Conv2D(4, 5, strides=2, activation="selu")) == "5x5 /2 selu"
+    assert study.layer_detail(layers.Dropout(0.4)) == "0.4"
+    assert study.layer_detail(layers.LeakyReLU(0.2)) == "0.2"
+    assert study.layer_detail(layers.Activation("tanh")) == "tanh"
+    assert study.layer_detail(layers.Dense(3)) == ""
+    assert study.layer_detail(layers.ReLU()) == ""
 
 
 def test_layer_graph_sequential_gets_an_input_row(keras):
@@ -62,7 +75,7 @@ def test_layer_graph_unbuilt_model_is_an_error(keras):
 def test_layer_table_has_total_row(keras):
     model = _conditional(keras)
     table = study.layer_table(model)
-    assert list(table.columns) == ["layer", "type", "output shape", "parameters"]
+    assert list(table.columns) == ["layer", "type", "settings", "output shape", "parameters"]
     assert table.iloc[-1]["layer"] == "total"
     assert table.iloc[-1]["parameters"] == model.count_params()
     assert "8 x 8 x 3" in set(table["output shape"])
