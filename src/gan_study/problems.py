@@ -1,0 +1,406 @@
+"""The problems of GAN training (the original report's Table I), as small measurements.
+
+The report lists five problems: non-convergence, mode collapse, instability,
+vanishing gradients and sensitivity to hyperparameters. Each function here measures
+one of them on our data with the study's own models and trainer:
+
+* :func:`discriminator_sharpening_probe` — vanishing gradients. With the generator
+  frozen, a fresh discriminator is trained to tell its images from real ones; at
+  regular steps the norm of the generator's gradient is measured under the original
+  *minimax* (saturating) loss and under the *non-saturating* loss of Goodfellow et
+  al. (2014). As the discriminator wins, the minimax gradient vanishes and the
+  non-saturating one does not; this is the experiment of Arjovsky & Bottou (2017,
+  Fig. 2) on skin-lesion images.
+* :func:`collapse_scores` — mode collapse, seen as generated images that look too
+  alike (mean pairwise SSIM) and that cover too little of the real data (recall in
+  the classifier's feature space), and as predicted classes that pile up on few
+  diagnoses.
+* :func:`oscillation_summary` — non-convergence and instability, seen in how much the
+  losses and discriminator outputs keep moving late in training, and how much they
+  differ from seed to seed.
+* :func:`grid_configs` — hyperparameter sensitivity: one configuration per
+  (learning rate, batch size) pair, each scored by the Fréchet distance.
+
+References
+----------
+.. [1] Goodfellow I. et al. "Generative adversarial nets." NeurIPS 2014.
+.. [2] Arjovsky M., Bottou L. "Towards principled methods for training generative
+   adversarial networks." ICLR 2017.
+.. [3] Kynkäänniemi T. et al. "Improved precision and recall metric for assessing
+   generative models." NeurIPS 2019.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+GENERATOR_LOSSES = ("minimax", "nonsaturating")
+
+
+# ----------------------------------------------------------- vanishing gradients
+def generator_loss(fake_logits, kind: str):
+    """Generator loss on the discriminator's logits for generated images.
+
+    Parameters
+    ----------
+    fake_logits : tf.Tensor, shape (B,) or (B, 1)
+        Discriminator logits ``l`` for generated images; ``D = sigmoid(l)``.
+    kind : {"minimax", "nonsaturating"}
+        ``minimax``: minimise ``mean(log(1 - D))`` = ``-mean(softplus(l))`` (the
+        saturating loss of the original game). ``nonsaturating``: minimise
+        ``-mean(log D)`` = ``mean(softplus(-l))``.
+
+    Returns
+    -------
+    tf.Tensor, scalar
+    """
+    import tensorflow as tf
+
+    logits = tf.reshape(tf.cast(fake_logits, tf.float32), [-1])
+    if kind == "minimax":
+        return -tf.reduce_mean(tf.nn.softplus(logits))
+    if kind == "nonsaturating":
+        return tf.reduce_mean(tf.nn.softplus(-logits))
+    raise ValueError(
+        f"unknown generator loss {kind!r}; choose one of {', '.join(GENERATOR_LOSSES)}"
+    )
+
+
+def _call(model, x, labels, conditional: bool, training: bool = False):
+    return model([x, labels], training=training) if conditional else model(x, training=training)
+
+
+def generator_gradient_norms(
+    generator, discriminator, z, labels=None, *, conditional: bool = False
+) -> dict[str, float]:
+    """Global L2 norm of the generator's gradient under each generator loss.
+
+    Parameters
+    ----------
+    generator, discriminator : keras.Model
+        The discriminator returns logits. Conditional models take ``[x, labels]``.
+    z : array_like, shape (B, latent_dim)
+        Latent codes (kept fixed so that both losses see the same images).
+    labels : array_like of int, shape (B,), optional
+        Class labels for conditional models.
+    conditional : bool, default False
+        Whether the models take labels.
+
+    Returns
+    -------
+    dict
+        ``{"minimax": float, "nonsaturating": float}``.
+    """
+    import tensorflow as tf
+
+    z = tf.convert_to_tensor(z, tf.float32)
+    out = {}
+    for kind in GENERATOR_LOSSES:
+        with tf.GradientTape() as tape:
+            fake = _call(generator, z, labels, conditional, training=False)
+            loss = generator_loss(_call(discriminator, fake, labels, conditional), kind)
+        grads = tape.gradient(loss, generator.trainable_variables)
+        out[kind] = float(tf.linalg.global_norm([g for g in grads if g is not None]).numpy())
+    return out
+
+
+def discriminator_sharpening_probe(
+    generator,
+    discriminator,
+    real_images: np.ndarray,
+    real_labels: np.ndarray | None = None,
+    *,
+    latent_dim: int,
+    conditional: bool = False,
+    steps: int = 200,
+    probe_every: int = 20,
+    batch_size: int = 64,
+    probe_size: int = 128,
+    lr: float = 2e-4,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Train a discriminator against a frozen generator and watch the generator's gradient.
+
+    Parameters
+    ----------
+    generator : keras.Model
+        Frozen generator (its weights are not changed).
+    discriminator : keras.Model
+        A freshly built discriminator that returns logits; it is trained in place.
+    real_images : numpy.ndarray, uint8, shape (N, S, S, 3)
+        Real training images.
+    real_labels : numpy.ndarray of int, optional
+        Their labels (conditional models only; fake images get the same labels).
+    latent_dim : int
+        Size of the latent code.
+    conditional : bool, default False
+        Whether the models take labels.
+    steps : int, default 200
+        Discriminator updates.
+    probe_every : int, default 20
+        Measure every this many updates (and before the first).
+    batch_size : int, default 64
+        Discriminator batch size (half real, half generated per update: ``batch_size`` each).
+    probe_size : int, default 128
+        Fixed latent codes used for every measurement.
+    lr : float, default 2e-4
+        Adam learning rate of the discriminator (beta_1 = 0.5).
+    seed : int, default 0
+        Seed of the batches, latent codes and TensorFlow.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measurement: ``step``, ``d_real`` and ``d_fake`` (mean
+        ``sigmoid`` output on real and on generated images), ``d_accuracy`` (share
+        classified correctly at threshold 0.5) and ``grad_norm_minimax``,
+        ``grad_norm_nonsaturating``.
+    """
+    import keras
+    import tensorflow as tf
+
+    from gan_study.data import to_float
+
+    if steps < 1 or probe_every < 1:
+        raise ValueError("steps and probe_every must be positive")
+    if conditional and real_labels is None:
+        raise ValueError("a conditional model needs real_labels")
+    rng = np.random.default_rng(seed)
+    tf.random.set_seed(seed)
+    opt = keras.optimizers.Adam(learning_rate=lr, beta_1=0.5)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    n = len(real_images)
+    z_probe = rng.standard_normal((probe_size, latent_dim)).astype(np.float32)
+    probe_idx = rng.choice(n, min(probe_size, n), replace=False)
+    y_probe = None
+    if conditional:
+        y_probe = np.asarray(real_labels)[rng.choice(n, probe_size)].astype(np.int64)
+    x_probe = to_float(real_images[probe_idx])
+    y_probe_real = np.asarray(real_labels)[probe_idx] if conditional else None
+
+    def measure(step: int) -> dict:
+        fake = _call(generator, z_probe, y_probe, conditional)
+        d_fake = tf.sigmoid(tf.reshape(_call(discriminator, fake, y_probe, conditional), [-1]))
+        d_real = tf.sigmoid(
+            tf.reshape(_call(discriminator, x_probe, y_probe_real, conditional), [-1])
+        )
+        norms = generator_gradient_norms(
+            generator, discriminator, z_probe, y_probe, conditional=conditional
+        )
+        acc = (float(np.sum(d_real.numpy() > 0.5)) + float(np.sum(d_fake.numpy() < 0.5))) / (
+            len(d_real) + len(d_fake)
+        )
+        return {
+            "step": step,
+            "d_real": float(tf.reduce_mean(d_real)),
+            "d_fake": float(tf.reduce_mean(d_fake)),
+            "d_accuracy": acc,
+            "grad_norm_minimax": norms["minimax"],
+            "grad_norm_nonsaturating": norms["nonsaturating"],
+        }
+
+    rows = [measure(0)]
+    for step in range(1, steps + 1):
+        idx = rng.integers(0, n, batch_size)
+        x = to_float(real_images[idx])
+        y = np.asarray(real_labels)[idx].astype(np.int64) if conditional else None
+        z = rng.standard_normal((batch_size, latent_dim)).astype(np.float32)
+        fake = _call(generator, z, y, conditional)
+        with tf.GradientTape() as tape:
+            lr_ = _call(discriminator, x, y, conditional, training=True)
+            lf_ = _call(discriminator, fake, y, conditional, training=True)
+            loss = bce(tf.ones_like(lr_), lr_) + bce(tf.zeros_like(lf_), lf_)
+        grads = tape.gradient(loss, discriminator.trainable_variables)
+        opt.apply_gradients(zip(grads, discriminator.trainable_variables, strict=True))
+        if step % probe_every == 0 or step == steps:
+            rows.append(measure(step))
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------- mode collapse
+def predicted_class_spread(probabilities: np.ndarray) -> dict[str, float]:
+    """How the classifier's predicted classes spread over a set of images.
+
+    Parameters
+    ----------
+    probabilities : numpy.ndarray, shape (N, K)
+        Class probabilities of each image.
+
+    Returns
+    -------
+    dict
+        ``effective_classes``: ``exp`` of the entropy (in nats) of the histogram of
+        predicted classes, between 1 (every image gets one class) and K (uniform);
+        ``top_class_share``: share of images in the most frequent predicted class.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2 or len(p) == 0:
+        raise ValueError(f"probabilities must be a non-empty (N, K) array, got shape {p.shape}")
+    hist = np.bincount(p.argmax(axis=1), minlength=p.shape[1]) / len(p)
+    nz = hist[hist > 0]
+    return {
+        "effective_classes": float(np.exp(-np.sum(nz * np.log(nz)))),
+        "top_class_share": float(hist.max()),
+    }
+
+
+def collapse_scores(
+    fake: np.ndarray,
+    real: np.ndarray,
+    classifier,
+    *,
+    n_pairs: int = 300,
+    k: int = 3,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Diversity and coverage of generated images next to real ones.
+
+    Parameters
+    ----------
+    fake, real : numpy.ndarray, uint8, shape (N, S, S, 3)
+        Generated and real images (the same number is fairest for recall).
+    classifier : gan_study.classifier.Classifier
+        Provides ``features`` and ``predict_proba``.
+    n_pairs : int, default 300
+        Random pairs for the mean pairwise SSIM.
+    k : int, default 3
+        Neighbourhood size of precision and recall (Kynkäänniemi et al. 2019).
+    seed : int, default 0
+        Seed of the pair draw.
+
+    Returns
+    -------
+    dict
+        ``ssim_fake`` and ``ssim_real`` (mean pairwise SSIM; higher is less diverse),
+        ``precision``, ``recall``, and the :func:`predicted_class_spread` of the
+        generated images (``effective_classes``, ``top_class_share``).
+    """
+    from gan_study import metrics
+
+    pr = metrics.precision_recall(classifier.features(real), classifier.features(fake), k=k)
+    out = {
+        "ssim_fake": metrics.ssim_diversity(fake, n_pairs=n_pairs, seed=seed)["mean"],
+        "ssim_real": metrics.ssim_diversity(real, n_pairs=n_pairs, seed=seed)["mean"],
+        "precision": float(pr["precision"]),
+        "recall": float(pr["recall"]),
+    }
+    out.update(predicted_class_spread(classifier.predict_proba(fake)))
+    return out
+
+
+# ------------------------------------------------- non-convergence / instability
+def oscillation_summary(
+    histories: dict[int, pd.DataFrame],
+    columns: Sequence[str],
+    *,
+    last_fraction: float = 0.5,
+) -> pd.DataFrame:
+    """How much each logged quantity still moves late in training, per seed.
+
+    Parameters
+    ----------
+    histories : dict
+        ``{seed: history}``; each history has one row per logged point (in order)
+        and the given columns.
+    columns : sequence of str
+        Quantities to summarise (e.g. discriminator loss, mean ``D(G(z))``).
+    last_fraction : float, default 0.5
+        Share of the logged points, at the end, that counts as "late".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (seed, column): ``final`` (last value), ``late_std`` (standard
+        deviation over the late points), ``late_mean_abs_change`` (mean absolute
+        change between consecutive late points) and ``late_trend`` (least-squares
+        slope per logged point over the late window). A converged quantity has a
+        small spread and change; an oscillating one keeps a large change with
+        little trend.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or a history has fewer than two late points.
+    """
+    if not 0 < last_fraction <= 1:
+        raise ValueError(f"last_fraction must be in (0, 1], got {last_fraction}")
+    rows = []
+    for seed, hist in histories.items():
+        for col in columns:
+            if col not in hist.columns:
+                raise ValueError(
+                    f"history of seed {seed} has no column {col!r}; it has {list(hist.columns)}"
+                )
+            values = hist[col].to_numpy(dtype=np.float64)
+            k = max(int(np.ceil(len(values) * last_fraction)), 2)
+            late = values[-k:]
+            if len(late) < 2:
+                raise ValueError(
+                    f"history of seed {seed} has {len(values)} points; need at least 2"
+                )
+            slope = float(np.polyfit(np.arange(len(late)), late, 1)[0])
+            rows.append(
+                {
+                    "seed": seed,
+                    "column": col,
+                    "final": float(values[-1]),
+                    "late_std": float(late.std(ddof=1)),
+                    "late_mean_abs_change": float(np.mean(np.abs(np.diff(late)))),
+                    "late_trend": slope,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def across_seed_spread(histories: dict[int, pd.DataFrame], column: str) -> pd.DataFrame:
+    """Mean, minimum and maximum of a column over seeds at each logged point.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by logged point (row position, cut to the shortest history) with
+        ``mean``, ``min``, ``max`` and ``range``.
+    """
+    if not histories:
+        raise ValueError("across_seed_spread needs at least one history")
+    n = min(len(h) for h in histories.values())
+    stack = np.stack([h[column].to_numpy(dtype=np.float64)[:n] for h in histories.values()])
+    return pd.DataFrame(
+        {
+            "mean": stack.mean(axis=0),
+            "min": stack.min(axis=0),
+            "max": stack.max(axis=0),
+            "range": stack.max(axis=0) - stack.min(axis=0),
+        }
+    )
+
+
+# ------------------------------------------------- hyperparameter sensitivity
+def grid_configs(base, learning_rates: Iterable[float], batch_sizes: Iterable[int]) -> list:
+    """One configuration per (learning rate, batch size), all else equal to ``base``.
+
+    The learning rate is set for both networks (``lr_g = lr_d = lr``).
+
+    Parameters
+    ----------
+    base : gan_study.config.TrainConfig
+        The configuration to vary.
+    learning_rates : iterable of float
+    batch_sizes : iterable of int
+
+    Returns
+    -------
+    list of TrainConfig
+        In row-major order: learning rates outer, batch sizes inner. Each is validated.
+    """
+    out = []
+    for lr in learning_rates:
+        for bs in batch_sizes:
+            cfg = dataclasses.replace(base, lr_g=float(lr), lr_d=float(lr), batch_size=int(bs))
+            cfg.validate()
+            out.append(cfg)
+    return out

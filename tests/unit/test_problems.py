@@ -1,0 +1,130 @@
+"""Table I measurements: generator losses, gradient probe, oscillation summaries, grids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gan_study import problems
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+
+
+def test_generator_losses_match_their_definitions():
+    logits = np.array([-2.0, 0.0, 3.0], np.float32)
+    d = 1 / (1 + np.exp(-logits))
+    mm = float(problems.generator_loss(logits, "minimax"))
+    ns = float(problems.generator_loss(logits, "nonsaturating"))
+    assert mm == pytest.approx(np.mean(np.log(1 - d)), rel=1e-5)
+    assert ns == pytest.approx(-np.mean(np.log(d)), rel=1e-5)
+    with pytest.raises(ValueError, match="unknown generator loss"):
+        problems.generator_loss(logits, "wgan")
+
+
+def _toy_pair(bias: float, latent_dim: int = 4):
+    keras.utils.set_random_seed(0)
+    z = keras.Input((latent_dim,))
+    x = keras.layers.Dense(2 * 2 * 3, activation="tanh")(z)
+    g = keras.Model(z, keras.layers.Reshape((2, 2, 3))(x))
+    img = keras.Input((2, 2, 3))
+    flat = keras.layers.Flatten()(img)
+    dense = keras.layers.Dense(1)
+    d = keras.Model(img, dense(flat))
+    dense.set_weights([np.full((12, 1), 1e-4, np.float32), np.array([bias], np.float32)])
+    return g, d
+
+
+@pytest.mark.parametrize("bias", [-4.0, 0.0, 2.0])
+def test_gradient_norm_ratio_is_exp_logit(bias):
+    # d/dl of the minimax loss is -sigmoid(l), of the non-saturating one -(1 - sigmoid(l)):
+    # with every logit ~= b, the gradient norms differ by the factor exp(b).
+    g, d = _toy_pair(bias)
+    z = np.random.default_rng(0).standard_normal((16, 4)).astype(np.float32)
+    norms = problems.generator_gradient_norms(g, d, z)
+    assert norms["minimax"] / norms["nonsaturating"] == pytest.approx(np.exp(bias), rel=1e-2)
+
+
+def test_probe_sees_minimax_gradient_vanish_as_discriminator_wins():
+    g, _ = _toy_pair(0.0)
+    img = keras.Input((2, 2, 3))
+    d = keras.Model(
+        img, keras.layers.Dense(1)(keras.layers.Dense(16, "relu")(keras.layers.Flatten()(img)))
+    )
+    real = np.full((64, 2, 2, 3), 250, np.uint8)  # bright images; the generator's are mid-grey
+    out = problems.discriminator_sharpening_probe(
+        g, d, real, latent_dim=4, steps=60, probe_every=20, batch_size=32, lr=5e-3, seed=0
+    )
+    assert list(out.step) == [0, 20, 40, 60]
+    assert set(out.columns) >= {
+        "d_real",
+        "d_fake",
+        "d_accuracy",
+        "grad_norm_minimax",
+        "grad_norm_nonsaturating",
+    }
+    first, last = out.iloc[0], out.iloc[-1]
+    assert last.d_accuracy == 1.0 and last.d_fake < first.d_fake - 0.3
+    ratio_first = first.grad_norm_minimax / first.grad_norm_nonsaturating
+    ratio_last = last.grad_norm_minimax / last.grad_norm_nonsaturating
+    assert ratio_last < ratio_first / 5
+
+
+def test_probe_checks_its_arguments():
+    g, d = _toy_pair(0.0)
+    real = np.zeros((8, 2, 2, 3), np.uint8)
+    with pytest.raises(ValueError, match="positive"):
+        problems.discriminator_sharpening_probe(g, d, real, latent_dim=4, steps=0)
+    with pytest.raises(ValueError, match="real_labels"):
+        problems.discriminator_sharpening_probe(g, d, real, latent_dim=4, conditional=True)
+
+
+def test_predicted_class_spread():
+    collapsed = np.tile([0.1, 0.8, 0.1], (10, 1))
+    assert problems.predicted_class_spread(collapsed) == {
+        "effective_classes": pytest.approx(1.0),
+        "top_class_share": 1.0,
+    }
+    uniform = np.eye(3)[np.arange(30) % 3]
+    assert problems.predicted_class_spread(uniform)["effective_classes"] == pytest.approx(3.0)
+    with pytest.raises(ValueError):
+        problems.predicted_class_spread(np.zeros((0, 3)))
+
+
+def _hist(values):
+    return pd.DataFrame({"d_loss": values, "epoch": np.arange(len(values))})
+
+
+def test_oscillation_summary_separates_settled_and_oscillating():
+    settled = _hist([3.0, 2.0, 1.5, 1.2, 1.21, 1.2, 1.21, 1.2])
+    wobbly = _hist([3.0, 2.0, 1.5, 1.2, 0.4, 1.6, 0.3, 1.7])
+    out = problems.oscillation_summary({0: settled, 1: wobbly}, ["d_loss"])
+    s, w = out.set_index("seed").loc[0], out.set_index("seed").loc[1]
+    assert w.late_std > 10 * s.late_std
+    assert w.late_mean_abs_change > 10 * s.late_mean_abs_change
+    assert s.final == 1.2
+    with pytest.raises(ValueError, match="no column"):
+        problems.oscillation_summary({0: settled}, ["g_loss"])
+    with pytest.raises(ValueError, match="last_fraction"):
+        problems.oscillation_summary({0: settled}, ["d_loss"], last_fraction=0)
+
+
+def test_across_seed_spread_cuts_to_shortest():
+    out = problems.across_seed_spread({0: _hist([1.0, 2.0, 3.0]), 1: _hist([3.0, 2.0])}, "d_loss")
+    assert len(out) == 2
+    np.testing.assert_allclose(out["range"], [2.0, 0.0])
+    np.testing.assert_allclose(out["mean"], [2.0, 2.0])
+
+
+def test_grid_configs_vary_only_lr_and_batch():
+    from gan_study.config import TrainConfig
+
+    base = TrainConfig(model="dcgan", epochs=1, max_train_images=256, seed=3)
+    grid = problems.grid_configs(base, [1e-4, 2e-4], [32, 64, 128])
+    assert len(grid) == 6
+    assert [(c.lr_g, c.batch_size) for c in grid[:3]] == [(1e-4, 32), (1e-4, 64), (1e-4, 128)]
+    assert all(c.lr_d == c.lr_g and c.seed == 3 and c.epochs == 1 for c in grid)
+    assert len({c.run_name() for c in grid}) == 6
+    with pytest.raises(ValueError):
+        problems.grid_configs(base, [1e-4], [0])
