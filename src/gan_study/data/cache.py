@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -72,11 +73,18 @@ def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray] | None:
-    """Read a cache file fully, or return None when it is absent or unreadable."""
+    """Read a cache file fully, or return None when it is absent or unreadable.
+
+    Warns
+    -----
+    UserWarning
+        When the file exists but cannot be read (it is then rebuilt).
+    """
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError):
+    except (OSError, ValueError, EOFError) as exc:
+        warnings.warn(f"cache file {path} is unreadable ({exc}); rebuilding it", stacklevel=3)
         return None

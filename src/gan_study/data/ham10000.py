@@ -181,14 +181,16 @@ def list_images(folder: Path, image_ids: list[str]) -> ImageListing:
         When images on disk are not in the metadata (they are ignored).
     """
     found: dict[str, Path] = {}
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in (".jpg", ".jpeg") or not path.is_file():
-            continue
-        if path.stem in found:
-            raise DataError(
-                f"image {path.stem} exists twice: {found[path.stem]} and {path}; remove one"
-            )
-        found[path.stem] = path
+    for directory, subdirs, names in os.walk(folder):
+        subdirs.sort()
+        for name in sorted(names):
+            stem, ext = os.path.splitext(name)
+            if ext.lower() not in (".jpg", ".jpeg"):
+                continue
+            path = Path(directory, name)
+            if stem in found:
+                raise DataError(f"image {stem} exists twice: {found[stem]} and {path}; remove one")
+            found[stem] = path
     wanted = set(image_ids)
     absent = [i for i in image_ids if i not in found]
     if absent:
@@ -208,9 +210,10 @@ def list_images(folder: Path, image_ids: list[str]) -> ImageListing:
         )
     files = [found[i] for i in image_ids]
     digest = hashlib.sha256()
+    prefix = len(str(folder)) + 1
     for path in files:
-        stat = path.stat()
-        digest.update(f"{path.relative_to(folder)}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+        stat = os.stat(path)
+        digest.update(f"{str(path)[prefix:]}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
     return ImageListing(files=files, fingerprint=digest.hexdigest())
 
 

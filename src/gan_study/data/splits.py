@@ -148,12 +148,12 @@ def lesion_split(
     counts = frame.groupby(["group", "dx"]).size().reset_index(name="n")
     counts = counts.sort_values(["group", "n", "dx"], ascending=[True, False, True])
     group_dx = counts.drop_duplicates("group").set_index("group")["dx"]
-    group_size = frame.groupby("group").size()
+    group_size = frame.groupby("group").size().to_dict()
 
     side_of_group: dict[str, int] = {}
     for dx in sorted(group_dx.unique()):
-        members = group_dx.index[group_dx.to_numpy() == dx]
-        n = int(group_size[members].sum())
+        members = group_dx.index[group_dx.to_numpy() == dx].tolist()
+        n = sum(group_size[g] for g in members)
         val, test = round(fractions[1] * n), round(fractions[2] * n)
         target = np.array([n - val - test, val, test], dtype=float)
         filled = np.zeros(3)
