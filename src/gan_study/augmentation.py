@@ -457,3 +457,140 @@ def result_key(params: dict) -> str:
     """Short stable hash of an arm run's parameters (the name of its cache file)."""
     blob = json.dumps(params, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# -------------------------------------------------------------------- the runs
+def run_arms(
+    data,
+    synthesize: Callable[[np.ndarray, int], np.ndarray] | None,
+    *,
+    arms: Sequence[str] = ARMS,
+    seeds: Sequence[int] = (0, 1, 2),
+    classifier_epochs: int,
+    topup_target: int,
+    generator_id: str | None = None,
+    runs_dir: str | os.PathLike | None = None,
+    class_names: Sequence[str] | None = None,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, dict]:
+    """Train and score the classifier in every (arm, seed); reuse finished ones.
+
+    Every arm uses :func:`gan_study.classifier.train_classifier` with the same
+    epochs, class weighting and real validation split, and is scored on the real
+    test split. A finished (arm, seed) is stored as a small JSON file under
+    ``<runs_dir>/augmentation/`` named by a hash of everything it depends on, and
+    is read back instead of retrained.
+
+    Parameters
+    ----------
+    data : gan_study.data.LesionData
+        The real splits (lesion-disjoint in the study).
+    synthesize : callable or None
+        ``synthesize(labels, seed) -> uint8 images``; needed by the GAN arms.
+    arms : sequence of str
+        Arms to run, from :data:`ARMS`.
+    seeds : sequence of int
+        Seeds of each arm (classifier initialisation, data order, synthetic draw).
+    classifier_epochs : int
+        Training epochs of every classifier.
+    topup_target : int
+        Target count per class of the ``real_gan`` arm.
+    generator_id : str, optional
+        Identifies the generator (its run directory name) in the cache key;
+        required when a GAN arm is run.
+    runs_dir : path, optional
+        Where run directories live (:func:`gan_study.paths.runs_dir`).
+    class_names : sequence of str, optional
+        Defaults to :data:`gan_study.data.CLASS_NAMES`.
+    progress : bool, default True
+        Print one line per (arm, seed).
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per (arm, seed): scores of :func:`classification_scores`,
+        ``n_train`` and ``n_synthetic``.
+    predictions : dict
+        ``{(arm, seed): (y_true, y_pred)}`` on the test split.
+    """
+    from gan_study import classifier as clf_mod
+    from gan_study import paths
+
+    if class_names is None:
+        from gan_study.data import CLASS_NAMES as class_names
+    for arm in arms:
+        check_arm(arm)
+    if not seeds:
+        raise ValueError("run_arms needs at least one seed")
+    needs_gan = any(a in ("real_gan", "synthetic_only") for a in arms)
+    if needs_gan and (synthesize is None or not generator_id):
+        raise ValueError("the real_gan and synthetic_only arms need synthesize and generator_id")
+    out_dir = paths.runs_dir(runs_dir) / "augmentation"
+    k = len(class_names)
+    rows, predictions = [], {}
+    for arm in arms:
+        for seed in seeds:
+            params = {
+                "arm": arm,
+                "seed": int(seed),
+                "classifier_epochs": int(classifier_epochs),
+                "topup_target": int(topup_target) if arm == "real_gan" else None,
+                "generator": generator_id if arm in ("real_gan", "synthetic_only") else None,
+                "data": [
+                    data.source,
+                    data.split,
+                    data.image_size,
+                    len(data.train.labels),
+                    len(data.val.labels),
+                    len(data.test.labels),
+                ],
+            }
+            path = out_dir / f"{arm}_s{seed}_{result_key(params)}.json"
+            if path.is_file():
+                record = json.loads(path.read_text())
+            else:
+                x, y, augment = build_arm(
+                    arm,
+                    data.train.images,
+                    data.train.labels,
+                    synthesize,
+                    topup_target=topup_target,
+                    num_classes=k,
+                    seed=int(seed),
+                )
+                model = clf_mod.train_classifier(
+                    x,
+                    y,
+                    data.val.images,
+                    data.val.labels,
+                    seed=int(seed),
+                    epochs=int(classifier_epochs),
+                    augment=augment,
+                )
+                y_pred = np.asarray(model.predict_proba(data.test.images)).argmax(axis=1)
+                record = {
+                    "params": params,
+                    "n_train": int(len(y)),
+                    "n_synthetic": int(len(y) - len(data.train.labels))
+                    if arm != "synthetic_only"
+                    else int(len(y)),
+                    "y_pred": y_pred.astype(int).tolist(),
+                    "scores": classification_scores(data.test.labels, y_pred, class_names),
+                }
+                _atomic_write_json(path, record)
+            y_pred = np.asarray(record["y_pred"], dtype=np.int64)
+            predictions[(arm, int(seed))] = (np.asarray(data.test.labels), y_pred)
+            row = {
+                "arm": arm,
+                "seed": int(seed),
+                "n_train": record["n_train"],
+                "n_synthetic": record["n_synthetic"],
+                **classification_scores(data.test.labels, y_pred, class_names),
+            }
+            rows.append(row)
+            if progress:
+                print(
+                    f"{arm:>15s} seed {seed}: balanced accuracy "
+                    f"{row['balanced_accuracy']:.3f}, macro-F1 {row['macro_f1']:.3f}"
+                )
+    return pd.DataFrame(rows), predictions

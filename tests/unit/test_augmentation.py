@@ -189,3 +189,102 @@ def test_result_key_is_stable_and_sensitive():
     a = aug.result_key({"arm": "real", "seed": 0})
     assert a == aug.result_key({"seed": 0, "arm": "real"})
     assert a != aug.result_key({"arm": "real", "seed": 1})
+
+
+class _FakeClassifier:
+    """Predicts the label encoded in the first pixel (a 'perfect' classifier)."""
+
+    def predict_proba(self, images):
+        labels = images[:, 0, 0, 0].astype(int) % 100
+        return np.eye(3)[labels]
+
+
+def _fake_data():
+    from types import SimpleNamespace
+
+    def split(labels):
+        labels = np.asarray(labels)
+        imgs = np.zeros((len(labels), 4, 4, 3), np.uint8)
+        imgs[...] = labels[:, None, None, None]
+        return SimpleNamespace(images=imgs, labels=labels)
+
+    return SimpleNamespace(
+        source="toy",
+        split="lesion",
+        image_size=4,
+        train=split([0] * 10 + [1] * 3),
+        val=split([0, 1, 2]),
+        test=split([0, 0, 1, 2, 2]),
+    )
+
+
+def test_run_arms_trains_once_per_arm_and_seed_then_reuses(tmp_path, monkeypatch):
+    import sys
+    from types import ModuleType
+
+    calls = []
+    fake = ModuleType("gan_study.classifier")
+
+    def train_classifier(x, y, xv, yv, *, seed, epochs, augment=False, **kw):
+        calls.append((len(y), seed, epochs, augment))
+        return _FakeClassifier()
+
+    fake.train_classifier = train_classifier
+    monkeypatch.setitem(sys.modules, "gan_study.classifier", fake)
+    import gan_study
+
+    monkeypatch.setattr(gan_study, "classifier", fake, raising=False)
+
+    kw = dict(
+        arms=aug.ARMS,
+        seeds=(0, 1),
+        classifier_epochs=2,
+        topup_target=5,
+        generator_id="cdcgan-run",
+        runs_dir=tmp_path,
+        class_names=NAMES,
+        progress=False,
+    )
+    results, preds = aug.run_arms(_fake_data(), _fake_synth, **kw)
+    assert len(calls) == 8 and len(results) == 8
+    by_arm = results.groupby("arm").first()
+    assert by_arm.loc["real", "n_synthetic"] == 0
+    assert by_arm.loc["real_gan", "n_synthetic"] == 7  # b: 3 -> 5, c: 0 -> 5
+    assert by_arm.loc["synthetic_only", "n_train"] == 13
+    assert [c[3] for c in calls].count(True) == 2  # only real_classical augments
+    assert (results.balanced_accuracy == 1.0).all()
+    np.testing.assert_array_equal(preds[("real", 0)][1], [0, 0, 1, 2, 2])
+
+    again, _ = aug.run_arms(_fake_data(), _fake_synth, **kw)
+    assert len(calls) == 8  # all read back from the cache
+    pd.testing.assert_frame_equal(results, again)
+
+    aug.run_arms(_fake_data(), _fake_synth, **{**kw, "classifier_epochs": 3, "arms": ["real"]})
+    assert len(calls) == 10  # new budget, new runs
+
+
+def test_run_arms_rejects_missing_generator(tmp_path):
+    with pytest.raises(ValueError, match="need synthesize"):
+        aug.run_arms(
+            _fake_data(),
+            None,
+            arms=["real_gan"],
+            seeds=(0,),
+            classifier_epochs=1,
+            topup_target=5,
+            runs_dir=tmp_path,
+            class_names=NAMES,
+            progress=False,
+        )
+    with pytest.raises(ValueError, match="unknown arm"):
+        aug.run_arms(
+            _fake_data(),
+            None,
+            arms=["bogus"],
+            seeds=(0,),
+            classifier_epochs=1,
+            topup_target=5,
+            runs_dir=tmp_path,
+            class_names=NAMES,
+            progress=False,
+        )
