@@ -23,9 +23,8 @@ arm's mean is a Student-t interval over seeds (training randomness); with a sing
 seed it is a percentile bootstrap over test images (test-sample randomness only).
 Which one was used is recorded next to each interval.
 
-The scoring functions are small numpy functions so that they can be tested on
-hand-made label vectors. The majority-class baseline says what a classifier that
-always answers ``nv`` would score.
+The scores are those of :func:`gan_study.classifier.classification_scores`; the
+majority-class baseline says what a classifier that always answers ``nv`` would score.
 
 References
 ----------
@@ -59,106 +58,49 @@ SCORE_COLUMNS = ("balanced_accuracy", "macro_f1")
 
 
 # ------------------------------------------------------------------ scores
-def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
-    """Count (true class, predicted class) pairs.
+def flat_scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
+    """Balanced accuracy, macro-F1, accuracy and ``recall_<class>`` as one flat dict.
 
-    Parameters
-    ----------
-    y_true, y_pred : array_like of int, shape (N,)
-        True and predicted class indices in ``0 .. num_classes - 1``.
-    num_classes : int
-        Number of classes.
-
-    Returns
-    -------
-    numpy.ndarray of int64, shape (num_classes, num_classes)
-        ``cm[i, j]`` is the number of images of class ``i`` predicted as ``j``.
-
-    Raises
-    ------
-    ValueError
-        If the vectors differ in length or hold an index outside the class range.
-    """
-    y_true = np.asarray(y_true).astype(np.int64).ravel()
-    y_pred = np.asarray(y_pred).astype(np.int64).ravel()
-    if y_true.shape != y_pred.shape:
-        raise ValueError(
-            f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}"
-        )
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        if y.size and (y.min() < 0 or y.max() >= num_classes):
-            raise ValueError(f"{name} holds class indices outside 0..{num_classes - 1}")
-    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(cm, (y_true, y_pred), 1)
-    return cm
-
-
-def classification_scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
-    """Balanced accuracy, macro-F1, accuracy and per-class recall.
-
-    Classes absent from ``y_true`` are left out of the balanced accuracy and of the
-    macro-F1 (their recall is undefined and reported as NaN), so that a test set
-    without a class does not score it as zero.
+    The scores are those of :func:`gan_study.classifier.classification_scores` (classes
+    absent from ``y_true`` are left out of the balanced accuracy and macro-F1; their
+    recall is NaN); this only lays them out as table columns.
 
     Parameters
     ----------
     y_true, y_pred : array_like of int, shape (N,)
         True and predicted class indices.
     class_names : sequence of str
-        Name of each class, in label order; ``recall_<name>`` keys use them.
+        Name of each class, in label order.
 
     Returns
     -------
     dict
-        ``balanced_accuracy`` (mean recall over present classes), ``macro_f1``,
-        ``accuracy`` and ``recall_<name>`` for each class.
     """
-    k = len(class_names)
-    cm = confusion_matrix(y_true, y_pred, k).astype(np.float64)
-    support = cm.sum(axis=1)
-    predicted = cm.sum(axis=0)
-    tp = np.diag(cm)
-    present = support > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.where(present, tp / support, np.nan)
-        precision = np.where(predicted > 0, tp / predicted, 0.0)
-        denom = precision + np.nan_to_num(recall)
-        f1 = np.where(denom > 0, 2 * precision * np.nan_to_num(recall) / denom, 0.0)
-    total = cm.sum()
-    out = {
-        "balanced_accuracy": float(np.mean(recall[present])) if present.any() else float("nan"),
-        "macro_f1": float(np.mean(f1[present])) if present.any() else float("nan"),
-        "accuracy": float(tp.sum() / total) if total else float("nan"),
-    }
-    for name, r in zip(class_names, recall, strict=True):
+    from gan_study.classifier import classification_scores
+
+    s = classification_scores(np.asarray(y_true), np.asarray(y_pred), num_classes=len(class_names))
+    out = {k: float(s[k]) for k in ("balanced_accuracy", "macro_f1", "accuracy")}
+    for name, r in zip(class_names, s["recall"], strict=True):
         out[f"recall_{name}"] = float(r)
     return out
 
 
-def majority_baseline(train_labels, test_labels, class_names: Sequence[str]) -> dict:
-    """Scores of a classifier that always predicts the most frequent training class.
-
-    Parameters
-    ----------
-    train_labels, test_labels : array_like of int
-        Training labels (to find the majority class) and test labels (to score it).
-    class_names : sequence of str
-        Class names in label order.
+def majority_scores(train_labels, test_labels, class_names: Sequence[str]) -> dict:
+    """:func:`flat_scores` of always answering the most frequent training class.
 
     Returns
     -------
     dict
-        :func:`classification_scores` of the constant prediction, plus
-        ``majority_class`` (its name).
+        The scores plus ``majority_class`` (its name).
     """
     train_labels = np.asarray(train_labels).astype(np.int64)
     test_labels = np.asarray(test_labels).astype(np.int64)
     if train_labels.size == 0:
-        raise ValueError("majority_baseline needs at least one training label")
+        raise ValueError("majority_scores needs at least one training label")
     majority = int(np.bincount(train_labels, minlength=len(class_names)).argmax())
-    scores = classification_scores(test_labels, np.full_like(test_labels, majority), class_names)
-    scores["majority_class"] = class_names[majority]
-    return scores
+    out = flat_scores(test_labels, np.full_like(test_labels, majority), class_names)
+    out["majority_class"] = class_names[majority]
+    return out
 
 
 # ------------------------------------------------------- confidence intervals
@@ -420,7 +362,7 @@ def summarize_arms(
                 names = list(class_names)
 
                 def score(t, p, col=col, names=names):
-                    return classification_scores(t, p, names)[col]
+                    return flat_scores(t, p, names)[col]
 
                 mean, low, high = bootstrap_interval(
                     y_true, y_pred, score, n_boot=n_boot, seed=seed, confidence=confidence
@@ -508,7 +450,7 @@ def run_arms(
     Returns
     -------
     results : pandas.DataFrame
-        One row per (arm, seed): scores of :func:`classification_scores`,
+        One row per (arm, seed): scores of :func:`flat_scores`,
         ``n_train`` and ``n_synthetic``.
     predictions : dict
         ``{(arm, seed): (y_true, y_pred)}`` on the test split.
@@ -575,7 +517,6 @@ def run_arms(
                     if arm != "synthetic_only"
                     else int(len(y)),
                     "y_pred": y_pred.astype(int).tolist(),
-                    "scores": classification_scores(data.test.labels, y_pred, class_names),
                 }
                 _atomic_write_json(path, record)
             y_pred = np.asarray(record["y_pred"], dtype=np.int64)
@@ -585,7 +526,7 @@ def run_arms(
                 "seed": int(seed),
                 "n_train": record["n_train"],
                 "n_synthetic": record["n_synthetic"],
-                **classification_scores(data.test.labels, y_pred, class_names),
+                **flat_scores(data.test.labels, y_pred, class_names),
             }
             rows.append(row)
             if progress:
