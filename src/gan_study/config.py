@@ -1,0 +1,264 @@
+"""The one definition of a training run's configuration: :class:`TrainConfig`.
+
+Every parameter that changes what a run computes is a field here, so that a
+run directory's name (:meth:`TrainConfig.run_name`) and its ``config.json``
+identify the run completely: equal parameters give the same directory and the
+finished run is reused. Fields left at ``None`` take the default of the chosen
+model's paper (see :data:`gan_study.models.DEFAULTS`); :meth:`TrainConfig.resolved`
+fills them in, and the run directory is named after the resolved values, so
+``TrainConfig(model="dcgan")`` and ``TrainConfig(model="dcgan", lr_g=2e-4)``
+are the same run.
+
+:meth:`TrainConfig.validate` rejects a bad configuration before any work is
+done, with the valid values in the message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, fields
+
+from gan_study.data import SOURCES, SPLITS
+from gan_study.models import ARCHITECTURES, DEFAULTS, SUPPORTED_SIZES
+
+LOSSES = ("minimax", "nonsaturating", "wgan-gp")
+OPTIMIZERS = ("adam", "rmsprop")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every parameter of one GAN training run.
+
+    Parameters
+    ----------
+    model : {"seed_baseline", "dcgan", "cdcgan", "wgan_gp"}
+        Architecture (:func:`gan_study.models.build`).
+    epochs : int
+        Passes over the training images.
+    batch_size : int
+        Real images per discriminator update (Radford et al. used 128).
+    seed : int
+        Seeds weights, latent codes, dropout and the data order.
+    image_size : {28, 32, 64}
+        Side of the square RGB images.
+    latent_dim : int
+        Length of the latent code (100 in the report and in Radford et al.).
+    loss : {"minimax", "nonsaturating", "wgan-gp"}, optional
+        Adversarial loss; ``None``: the model's default. ``minimax`` is the
+        saturating loss of Goodfellow et al. (2014) (G minimises
+        ``log(1 - D(G(z)))``), ``nonsaturating`` its practical variant (G
+        maximises ``log D(G(z))``), ``wgan-gp`` the Wasserstein loss with
+        gradient penalty (needs a model with a linear output).
+    optimizer : {"adam", "rmsprop"}, optional
+        ``None``: the model's default.
+    lr_g, lr_d : float, optional
+        Learning rates of generator and discriminator; ``None``: model default.
+    beta_1, beta_2 : float, optional
+        Adam moment decay rates; ``None``: model default (ignored by RMSprop).
+    n_critic : int, optional
+        Discriminator updates per generator update; ``None``: 5 for
+        ``wgan-gp``, else 1.
+    gp_weight : float
+        Gradient-penalty weight lambda (Gulrajani et al. 2017: 10); used by ``wgan-gp``.
+    label_smoothing : float
+        One-sided label smoothing (Salimans et al. 2016): real targets become
+        ``1 - label_smoothing``; 0 disables it. Not used by ``wgan-gp``.
+    ema_decay : float
+        Decay of the exponential moving average of the generator weights
+        (``generator_ema.keras``); 0 makes the EMA generator a copy.
+    checkpoint_every : int
+        Write a resumable checkpoint every this many epochs (and after the last).
+    source : {"ham10000", "dermamnist"}
+        Data source (:func:`gan_study.data.load`).
+    split : {"lesion", "dermamnist"}, optional
+        Data split; ``None``: ``lesion`` for HAM10000, ``dermamnist`` for the official arrays.
+    max_train_images : int, optional
+        Train on this many images only (``None``: all): the first
+        ``max_train_images`` of a fixed permutation (seed 0, independent of
+        ``seed``), so smaller subsets are nested in larger ones.
+    mixed_precision : {"float32", "mixed_float16", "mixed_bfloat16"}
+        Keras dtype policy while building and training the models.
+    """
+
+    model: str = "dcgan"
+    epochs: int = 30
+    batch_size: int = 128
+    seed: int = 0
+    image_size: int = 28
+    latent_dim: int = 100
+    loss: str | None = None
+    optimizer: str | None = None
+    lr_g: float | None = None
+    lr_d: float | None = None
+    beta_1: float | None = None
+    beta_2: float | None = None
+    n_critic: int | None = None
+    gp_weight: float = 10.0
+    label_smoothing: float = 0.0
+    ema_decay: float = 0.999
+    checkpoint_every: int = 1
+    source: str = "ham10000"
+    split: str | None = None
+    max_train_images: int | None = None
+    mixed_precision: str = "float32"
+
+    # ------------------------------------------------------------ defaults
+    def resolved(self) -> TrainConfig:
+        """A copy with every ``None`` replaced by the model's paper default.
+
+        Raises
+        ------
+        ValueError
+            For an unknown model (the message lists the valid models).
+        """
+        if self.model not in ARCHITECTURES:
+            raise ValueError(
+                f"unknown model {self.model!r}; valid models: {', '.join(ARCHITECTURES)}"
+            )
+        d = DEFAULTS[self.model]
+        loss = self.loss if self.loss is not None else d["loss"]
+        n_critic = self.n_critic
+        if n_critic is None:
+            n_critic = 5 if loss == "wgan-gp" else 1
+        split = self.split
+        if split is None:
+            split = "lesion" if self.source == "ham10000" else "dermamnist"
+        return dataclasses.replace(
+            self,
+            loss=loss,
+            optimizer=self.optimizer if self.optimizer is not None else d["optimizer"],
+            lr_g=self.lr_g if self.lr_g is not None else d["lr_g"],
+            lr_d=self.lr_d if self.lr_d is not None else d["lr_d"],
+            beta_1=self.beta_1 if self.beta_1 is not None else d["beta_1"],
+            beta_2=self.beta_2 if self.beta_2 is not None else d["beta_2"],
+            n_critic=n_critic,
+            split=split,
+        )
+
+    # ---------------------------------------------------------- validation
+    def validate(self, n_train: int | None = None) -> TrainConfig:
+        """Check every field; return the resolved configuration.
+
+        Parameters
+        ----------
+        n_train : int, optional
+            Number of training images, once known: the batch must fit in it.
+
+        Returns
+        -------
+        TrainConfig
+            :meth:`resolved` (no ``None`` left except ``max_train_images``).
+
+        Raises
+        ------
+        ValueError
+            Naming the bad field and listing its valid values.
+        """
+        c = self.resolved()
+        _choice("loss", c.loss, LOSSES)
+        _choice("optimizer", c.optimizer, OPTIMIZERS)
+        _choice("image_size", c.image_size, SUPPORTED_SIZES)
+        _choice("mixed_precision", c.mixed_precision, PRECISIONS)
+        _choice("source", c.source, SOURCES)
+        _choice("split", c.split, SPLITS)
+        if c.source == "dermamnist" and c.split != "dermamnist":
+            raise ValueError("source='dermamnist' has only split='dermamnist'")
+        for name in ("epochs", "batch_size", "latent_dim", "n_critic", "checkpoint_every"):
+            _positive_int(name, getattr(c, name))
+        _int("seed", c.seed)
+        if c.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {c.seed}")
+        for name in ("lr_g", "lr_d"):
+            value = _number(name, getattr(c, name))
+            if not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value}")
+        for name in ("beta_1", "beta_2", "ema_decay"):
+            value = _number(name, getattr(c, name))
+            if not 0 <= value < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {value}")
+        if not 0 <= _number("label_smoothing", c.label_smoothing) < 0.5:
+            raise ValueError(f"label_smoothing must be in [0, 0.5), got {c.label_smoothing}")
+        if not _number("gp_weight", c.gp_weight) >= 0:
+            raise ValueError(f"gp_weight must be a non-negative number, got {c.gp_weight}")
+        if c.loss == "wgan-gp" and DEFAULTS[c.model]["output"] != "logit":
+            valid = [m for m in ARCHITECTURES if DEFAULTS[m]["output"] == "logit"]
+            raise ValueError(
+                f"loss 'wgan-gp' needs an unbounded critic output, but {c.model!r} ends in a "
+                f"sigmoid; use one of the models {', '.join(valid)} or the losses minimax, "
+                "nonsaturating"
+            )
+        if c.label_smoothing and c.loss == "wgan-gp":
+            raise ValueError("label_smoothing applies to the minimax/nonsaturating losses only")
+        if c.max_train_images is not None:
+            _positive_int("max_train_images", c.max_train_images)
+        if n_train is not None:
+            available = min(n_train, c.max_train_images or n_train)
+            if c.batch_size > available:
+                raise ValueError(
+                    f"batch_size {c.batch_size} is larger than the training set "
+                    f"({available} images); valid values: 1 to {available}"
+                )
+        return c
+
+    # ------------------------------------------------------------ identity
+    def to_dict(self) -> dict:
+        """Every field as a JSON-ready dict (in field order)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are rejected.
+
+        Raises
+        ------
+        ValueError
+            When ``d`` holds keys that are not fields (listing the valid ones).
+        """
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ValueError(
+                f"unknown TrainConfig field(s) {', '.join(unknown)}; valid fields: {', '.join(names)}"
+            )
+        return cls(**d)
+
+    def run_name(self) -> str:
+        """A readable directory name plus a hash of every resolved parameter.
+
+        For example ``dcgan-28px-seed0-3fa2c1d9``: equal parameters (after
+        filling in the model defaults) give the same name.
+        """
+        c = self.resolved()
+        blob = json.dumps(c.to_dict(), sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(blob.encode()).hexdigest()[:8]
+        return f"{c.model}-{c.image_size}px-seed{c.seed}-{digest}"
+
+
+def _choice(name: str, value, valid: tuple) -> None:
+    if value not in valid:
+        raise ValueError(
+            f"unsupported {name} {value!r}; valid values: {', '.join(map(str, valid))}"
+        )
+
+
+def _int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return value
+
+
+def _positive_int(name: str, value) -> int:
+    _int(name, value)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer (1 or more), got {value}")
+    return value
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
