@@ -62,12 +62,64 @@ def _run_data(args) -> int:
 
 # -------------------------------------------------------------------- train
 def _add_train(sub) -> None:
+    from gan_study.config import LOSSES, PRECISIONS
+    from gan_study.models import ARCHITECTURES
+
     p = sub.add_parser("train", help="train a GAN into a run directory (reused when finished)")
+    p.add_argument("--model", default="dcgan", choices=ARCHITECTURES, help="architecture")
+    p.add_argument("--epochs", type=int, default=30, help="passes over the training images")
+    p.add_argument("--seed", type=int, default=0, help="seed of weights, latents and data order")
+    p.add_argument("--size", type=int, default=28, help="image side in pixels (28, 32 or 64)")
+    p.add_argument("--batch-size", type=int, default=128, help="real images per D update")
+    p.add_argument("--loss", default=None, choices=LOSSES, help="default: the model's paper")
+    p.add_argument("--lr-g", type=float, default=None, help="generator learning rate")
+    p.add_argument("--lr-d", type=float, default=None, help="discriminator learning rate")
+    p.add_argument("--n-critic", type=int, default=None, help="D updates per G update")
+    p.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided, e.g. 0.1")
+    p.add_argument("--ema-decay", type=float, default=0.999, help="EMA generator decay")
+    p.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints")
+    p.add_argument("--max-train-images", type=int, default=None, help="train on a subset")
+    p.add_argument("--mixed-precision", default="float32", choices=PRECISIONS)
+    p.add_argument("--source", default="ham10000", help="ham10000 (default) or dermamnist")
+    p.add_argument("--split", default=None, help="lesion or dermamnist (default: per source)")
+    p.add_argument("--run-dir", default=None, help="run directory (default: runs/<run name>)")
+    p.add_argument("--runs-dir", default=None, help="parent of the default run directory")
+    p.add_argument("--data-dir", default=None, help="data root (default: $GAN_STUDY_DATA_DIR)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_train)
 
 
 def _run_train(args) -> int:
-    raise UserError("gan-study train is not available yet")
+    from gan_study import training
+    from gan_study.config import TrainConfig
+
+    config = TrainConfig(
+        model=args.model,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        image_size=args.size,
+        loss=args.loss,
+        lr_g=args.lr_g,
+        lr_d=args.lr_d,
+        n_critic=args.n_critic,
+        label_smoothing=args.label_smoothing,
+        ema_decay=args.ema_decay,
+        checkpoint_every=args.checkpoint_every,
+        max_train_images=args.max_train_images,
+        mixed_precision=args.mixed_precision,
+        source=args.source,
+        split=args.split,
+    )
+    run_dir = training.train(
+        config,
+        run_dir=args.run_dir,
+        data_dir=args.data_dir,
+        progress=not args.no_progress,
+        runs_dir=args.runs_dir,
+    )
+    print(run_dir)
+    return 0
 
 
 # ----------------------------------------------------------------- evaluate
