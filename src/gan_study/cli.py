@@ -62,11 +62,12 @@ def _run_data(args) -> int:
 
 # -------------------------------------------------------------------- train
 def _add_train(sub) -> None:
-    from gan_study.config import LOSSES, PRECISIONS
-    from gan_study.models import ARCHITECTURES
+    from gan_study.config import LOSSES, PRECISIONS  # no TensorFlow import
 
     p = sub.add_parser("train", help="train a GAN into a run directory (reused when finished)")
-    p.add_argument("--model", default="dcgan", choices=ARCHITECTURES, help="architecture")
+    p.add_argument(
+        "--model", default="dcgan", help="seed_baseline, dcgan (default), cdcgan or wgan_gp"
+    )
     p.add_argument("--epochs", type=int, default=30, help="passes over the training images")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, latents and data order")
     p.add_argument("--size", type=int, default=28, help="image side in pixels (28, 32 or 64)")

@@ -10,7 +10,8 @@ fills them in, and the run directory is named after the resolved values, so
 are the same run.
 
 :meth:`TrainConfig.validate` rejects a bad configuration before any work is
-done, with the valid values in the message.
+done, with the valid values in the message. TensorFlow is imported only when
+a configuration is resolved or validated (through :mod:`gan_study.models`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import math
 from dataclasses import dataclass, fields
 
 from gan_study.data import SOURCES, SPLITS
-from gan_study.models import ARCHITECTURES, DEFAULTS, SUPPORTED_SIZES
 
 LOSSES = ("minimax", "nonsaturating", "wgan-gp")
 OPTIMIZERS = ("adam", "rmsprop")
@@ -115,6 +115,8 @@ class TrainConfig:
         ValueError
             For an unknown model (the message lists the valid models).
         """
+        from gan_study.models import ARCHITECTURES, DEFAULTS
+
         if self.model not in ARCHITECTURES:
             raise ValueError(
                 f"unknown model {self.model!r}; valid models: {', '.join(ARCHITECTURES)}"
@@ -158,6 +160,8 @@ class TrainConfig:
         ValueError
             Naming the bad field and listing its valid values.
         """
+        from gan_study.models import ARCHITECTURES, DEFAULTS, SUPPORTED_SIZES
+
         c = self.resolved()
         _choice("loss", c.loss, LOSSES)
         _choice("optimizer", c.optimizer, OPTIMIZERS)
