@@ -42,34 +42,6 @@ GENERATOR_LOSSES = ("minimax", "nonsaturating")
 
 
 # ----------------------------------------------------------- vanishing gradients
-def generator_loss(fake_logits, kind: str):
-    """Generator loss on the discriminator's logits for generated images.
-
-    Parameters
-    ----------
-    fake_logits : tf.Tensor, shape (B,) or (B, 1)
-        Discriminator logits ``l`` for generated images; ``D = sigmoid(l)``.
-    kind : {"minimax", "nonsaturating"}
-        ``minimax``: minimise ``mean(log(1 - D))`` = ``-mean(softplus(l))`` (the
-        saturating loss of the original game). ``nonsaturating``: minimise
-        ``-mean(log D)`` = ``mean(softplus(-l))``.
-
-    Returns
-    -------
-    tf.Tensor, scalar
-    """
-    import tensorflow as tf
-
-    logits = tf.reshape(tf.cast(fake_logits, tf.float32), [-1])
-    if kind == "minimax":
-        return -tf.reduce_mean(tf.nn.softplus(logits))
-    if kind == "nonsaturating":
-        return tf.reduce_mean(tf.nn.softplus(-logits))
-    raise ValueError(
-        f"unknown generator loss {kind!r}; choose one of {', '.join(GENERATOR_LOSSES)}"
-    )
-
-
 def _call(model, x, labels, conditional: bool, training: bool = False):
     return model([x, labels], training=training) if conditional else model(x, training=training)
 
@@ -78,6 +50,10 @@ def generator_gradient_norms(
     generator, discriminator, z, labels=None, *, conditional: bool = False
 ) -> dict[str, float]:
     """Global L2 norm of the generator's gradient under each generator loss.
+
+    Both networks run with ``training=True``, as in the trainer's generator step
+    (BatchNorm uses the statistics of the batch), and the losses are those of
+    :func:`gan_study.losses.generator_loss`.
 
     Parameters
     ----------
@@ -97,12 +73,15 @@ def generator_gradient_norms(
     """
     import tensorflow as tf
 
+    from gan_study.losses import generator_loss
+
     z = tf.convert_to_tensor(z, tf.float32)
     out = {}
     for kind in GENERATOR_LOSSES:
         with tf.GradientTape() as tape:
-            fake = _call(generator, z, labels, conditional, training=False)
-            loss = generator_loss(_call(discriminator, fake, labels, conditional), kind)
+            fake = _call(generator, z, labels, conditional, training=True)
+            d_fake = _call(discriminator, fake, labels, conditional, training=True)
+            loss = generator_loss(d_fake, kind, "logit")
         grads = tape.gradient(loss, generator.trainable_variables)
         out[kind] = float(tf.linalg.global_norm([g for g in grads if g is not None]).numpy())
     return out
@@ -128,7 +107,8 @@ def discriminator_sharpening_probe(
     Parameters
     ----------
     generator : keras.Model
-        Frozen generator (its weights are not changed).
+        The generator to probe; a copy is used, so neither its weights nor its
+        BatchNorm statistics change.
     discriminator : keras.Model
         A freshly built discriminator that returns logits; it is trained in place.
     real_images : numpy.ndarray, uint8, shape (N, S, S, 3)
@@ -171,6 +151,9 @@ def discriminator_sharpening_probe(
         raise ValueError("a conditional model needs real_labels")
     rng = np.random.default_rng(seed)
     tf.random.set_seed(seed)
+    frozen = keras.models.clone_model(generator)
+    frozen.set_weights(generator.get_weights())
+    generator = frozen
     opt = keras.optimizers.Adam(learning_rate=lr, beta_1=0.5)
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     n = len(real_images)
@@ -183,10 +166,14 @@ def discriminator_sharpening_probe(
     y_probe_real = np.asarray(real_labels)[probe_idx] if conditional else None
 
     def measure(step: int) -> dict:
-        fake = _call(generator, z_probe, y_probe, conditional)
-        d_fake = tf.sigmoid(tf.reshape(_call(discriminator, fake, y_probe, conditional), [-1]))
+        fake = _call(generator, z_probe, y_probe, conditional, training=True)
+        d_fake = tf.sigmoid(
+            tf.reshape(_call(discriminator, fake, y_probe, conditional, training=True), [-1])
+        )
         d_real = tf.sigmoid(
-            tf.reshape(_call(discriminator, x_probe, y_probe_real, conditional), [-1])
+            tf.reshape(
+                _call(discriminator, x_probe, y_probe_real, conditional, training=True), [-1]
+            )
         )
         norms = generator_gradient_norms(
             generator, discriminator, z_probe, y_probe, conditional=conditional
@@ -209,7 +196,7 @@ def discriminator_sharpening_probe(
         x = to_float(real_images[idx])
         y = np.asarray(real_labels)[idx].astype(np.int64) if conditional else None
         z = rng.standard_normal((batch_size, latent_dim)).astype(np.float32)
-        fake = _call(generator, z, y, conditional)
+        fake = _call(generator, z, y, conditional, training=True)
         with tf.GradientTape() as tape:
             lr_ = _call(discriminator, x, y, conditional, training=True)
             lf_ = _call(discriminator, fake, y, conditional, training=True)
