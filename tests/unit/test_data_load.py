@@ -179,3 +179,35 @@ def test_data_dir_from_the_environment(root, tmp_path, monkeypatch):
     d = data.load()
     assert d.cache_path.parent == tmp_path / "env-cache"
     assert len(data.load_metadata()) == 131
+
+
+_KILLED_BUILD = """
+import os, signal, sys
+import numpy as np
+from gan_study import data
+
+def savez(stream, **arrays):
+    stream.write(b"half a file")
+    stream.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+np.savez = savez
+data.load(data_dir=sys.argv[1], cache_dir=sys.argv[2])
+"""
+
+
+def test_killed_build_leaves_no_cache_and_its_leftover_is_cleaned(root, tmp_path):
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    run = subprocess.run([sys.executable, "-c", _KILLED_BUILD, str(root), str(cache)])
+    assert run.returncode != 0
+    assert not list(cache.glob("*.npz"))
+    leftovers = list(cache.glob(".*.tmp"))
+    assert len(leftovers) == 1
+    d = data.load(data_dir=root, cache_dir=cache)  # a fresh leftover is not touched...
+    assert leftovers[0].exists() and d.cache_path.is_file()
+    os.utime(leftovers[0], (1, 1))  # ...one from long ago is removed at the next write
+    data.load(image_size=32, data_dir=root, cache_dir=cache)
+    assert not leftovers[0].exists()

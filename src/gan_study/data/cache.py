@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -23,6 +24,8 @@ CACHE_FORMAT = 1
 """Bumped whenever the way arrays are made changes, so old caches are not reused."""
 
 _HOW_TO_FIX = "set GAN_STUDY_CACHE_DIR or pass cache_dir= to a writable folder"
+STALE_SECONDS = 3600
+"""Temporary files of a write this old are left over from a killed build and removed."""
 
 
 def cache_key(**parts) -> str:
@@ -59,6 +62,12 @@ def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
         When the folder is not writable.
     """
     ensure_writable(path.parent)
+    for stale in path.parent.glob(".*.tmp"):
+        try:
+            if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+                stale.unlink()
+        except OSError:
+            pass
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
