@@ -26,7 +26,10 @@ import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from gan_study import paths
 
 STUDY_MODELS = ("seed_baseline", "dcgan", "cdcgan", "wgan_gp")
 """The four models the study compares, in the order the chapters show them."""
@@ -278,6 +281,58 @@ def mean_spread(values: Sequence[float]) -> tuple[float, float]:
 
 
 # -------------------------------------------------------------- the grid
+def sample_epochs(n_epochs: int, k: int = 4) -> list[int]:
+    """``k`` epochs spread evenly from the first to the last (fewer if there are fewer epochs).
+
+    >>> sample_epochs(30, 4)
+    [1, 11, 20, 30]
+    """
+    if n_epochs < 1 or k < 1:
+        raise ValueError(f"need n_epochs >= 1 and k >= 1, got {n_epochs}, {k}")
+    if k == 1:
+        return [n_epochs]
+    picks = {round(1 + i * (n_epochs - 1) / (k - 1)) for i in range(k)}
+    return sorted(picks)
+
+
+def sample_grids(run_dir, k: int = 4) -> list[tuple[str, np.ndarray]]:
+    """The fixed-latent sample grids of ``k`` epochs of a run, and its final EMA grid.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A finished run directory (``samples/epoch_XXX.png``, ``samples/final_ema.png``).
+    k : int
+        How many epochs to show (:func:`sample_epochs`).
+
+    Returns
+    -------
+    list of (str, numpy.ndarray)
+        ``("epoch 1", image), ..., ("final, EMA", image)``; images are uint8 RGB.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the run has no sample grids (not trained yet).
+    """
+    from PIL import Image
+
+    samples = Path(run_dir) / "samples"
+    epochs = sorted(int(p.stem.split("_")[1]) for p in samples.glob("epoch_*.png"))
+    if not epochs:
+        raise FileNotFoundError(f"no samples/epoch_*.png in {run_dir}: train the run first")
+    chosen = [epochs[i - 1] for i in sample_epochs(len(epochs), k)]
+    out = []
+    for epoch in chosen:
+        with Image.open(samples / f"epoch_{epoch:03d}.png") as im:
+            out.append((f"epoch {epoch}", np.asarray(im.convert("RGB"))))
+    final = samples / "final_ema.png"
+    if final.is_file():
+        with Image.open(final) as im:
+            out.append(("final, EMA generator", np.asarray(im.convert("RGB"))))
+    return out
+
+
 def check_grid(models: Sequence[str], seeds: Sequence[int]) -> None:
     """Raise ``ValueError`` naming the problem for an empty or malformed grid."""
     if isinstance(models, str):
@@ -295,9 +350,84 @@ def check_grid(models: Sequence[str], seeds: Sequence[int]) -> None:
         raise ValueError(f"seeds has duplicates: {list(seeds)}")
 
 
-def runs_frame(rows: Iterable[tuple[str, int, Path]]) -> pd.DataFrame:
-    """A table of runs: columns ``model``, ``seed``, ``run_dir``."""
-    return pd.DataFrame(
-        [{"model": m, "seed": int(s), "run_dir": Path(d)} for m, s, d in rows],
-        columns=["model", "seed", "run_dir"],
-    )
+def grid_configs(models: Sequence[str], seeds: Sequence[int], **params) -> list:
+    """One validated :class:`~gan_study.config.TrainConfig` per (model, seed), model-major.
+
+    Parameters
+    ----------
+    models : sequence of str
+        Architecture names (:data:`gan_study.models.ARCHITECTURES`).
+    seeds : sequence of int
+        Training seeds.
+    **params
+        Every other :class:`~gan_study.config.TrainConfig` field (``epochs``,
+        ``batch_size``, ``image_size``, ...), the same for every run.
+
+    Raises
+    ------
+    ValueError
+        For a bad grid or parameter, before any run starts.
+    """
+    from gan_study.config import TrainConfig
+
+    check_grid(models, seeds)
+    for key in ("model", "seed"):
+        if key in params:
+            raise ValueError(f"pass {key!r} through the grid (models=, seeds=), not as a parameter")
+    configs = []
+    for model in models:
+        for seed in seeds:
+            config = TrainConfig(model=model, seed=int(seed), **params)
+            config.validate()
+            configs.append(config)
+    return configs
+
+
+def train_grid(
+    models: Sequence[str],
+    seeds: Sequence[int],
+    *,
+    data_dir=None,
+    runs_dir=None,
+    progress: bool = True,
+    **params,
+) -> pd.DataFrame:
+    """Train every (model, seed) pair, reusing finished runs and resuming interrupted ones.
+
+    Parameters
+    ----------
+    models, seeds, **params
+        See :func:`grid_configs`. Every configuration is validated before the
+        first run starts, so a typo fails at once rather than after an hour.
+    data_dir, runs_dir : path-like, optional
+        Passed to :func:`gan_study.training.train`.
+    progress : bool
+        Show the trainer's per-epoch progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: ``model``, ``seed``, ``run_dir`` (Path),
+        ``train_seconds`` (sum of the per-epoch wall-clock seconds recorded in
+        ``history.csv``, i.e. the cost of the original training, also for a
+        reused run) and ``reused`` (whether the run was already finished).
+    """
+    from gan_study import training
+
+    configs = grid_configs(models, seeds, **params)
+    rows = []
+    for config in configs:
+        expected = paths.runs_dir(runs_dir) / config.run_name()
+        reused = training.is_finished(expected)
+        run_dir = training.train(config, data_dir=data_dir, progress=progress, runs_dir=runs_dir)
+        history = training.load_history(run_dir)
+        rows.append(
+            {
+                "model": config.model,
+                "seed": config.seed,
+                "run_dir": Path(run_dir),
+                "train_seconds": float(history["seconds"].sum()),
+                "reused": bool(reused),
+            }
+        )
+    return pd.DataFrame(rows, columns=["model", "seed", "run_dir", "train_seconds", "reused"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -140,3 +141,76 @@ def test_check_grid_rejects(models, seeds, match):
 
 def test_check_grid_accepts():
     study.check_grid(list(study.STUDY_MODELS), [0, 1, 2])
+
+
+def test_sample_epochs():
+    assert study.sample_epochs(30, 4) == [1, 11, 20, 30]
+    assert study.sample_epochs(1, 4) == [1]
+    assert study.sample_epochs(3, 4) == [1, 2, 3]
+    assert study.sample_epochs(5, 1) == [5]
+    with pytest.raises(ValueError):
+        study.sample_epochs(0, 3)
+
+
+def test_sample_grids(tmp_path):
+    from PIL import Image
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    for epoch in range(1, 6):
+        Image.fromarray(np.full((4, 4, 3), epoch, np.uint8)).save(
+            samples / f"epoch_{epoch:03d}.png"
+        )
+    Image.fromarray(np.full((4, 4, 3), 99, np.uint8)).save(samples / "final_ema.png")
+    grids = study.sample_grids(tmp_path, k=3)
+    assert [title for title, _ in grids] == [
+        "epoch 1",
+        "epoch 3",
+        "epoch 5",
+        "final, EMA generator",
+    ]
+    assert grids[1][1][0, 0, 0] == 3
+    assert grids[-1][1].dtype == np.uint8
+    with pytest.raises(FileNotFoundError, match="train the run first"):
+        study.sample_grids(tmp_path / "nothing")
+
+
+def test_grid_configs_validates_everything_first():
+    configs = study.grid_configs(["dcgan", "wgan_gp"], [0, 1], epochs=2)
+    assert [(c.model, c.seed) for c in configs] == [
+        ("dcgan", 0),
+        ("dcgan", 1),
+        ("wgan_gp", 0),
+        ("wgan_gp", 1),
+    ]
+    assert len({c.run_name() for c in configs}) == 4
+    with pytest.raises(ValueError, match="image_size"):
+        study.grid_configs(["dcgan"], [0], image_size=30)
+    with pytest.raises(ValueError, match="through the grid"):
+        study.grid_configs(["dcgan"], [0], seed=3)
+    with pytest.raises(ValueError, match="unknown model"):
+        study.grid_configs(["dcgan", "nope"], [0])
+
+
+@pytest.mark.slow
+def test_train_grid_trains_once_then_reuses(tmp_path, monkeypatch):
+    from gan_study.data.fixtures import write_tiny_ham10000
+
+    data_root = write_tiny_ham10000(tmp_path / "data")
+    monkeypatch.setenv("GAN_STUDY_CACHE_DIR", str(tmp_path / "cache"))
+    params = {"epochs": 1, "batch_size": 8, "image_size": 28}
+    runs_dir = tmp_path / "runs"
+    first = study.train_grid(
+        ["seed_baseline"], [0, 1], data_dir=data_root, runs_dir=runs_dir, progress=False, **params
+    )
+    assert list(first["seed"]) == [0, 1]
+    assert not first["reused"].any()
+    assert first["run_dir"].nunique() == 2
+    assert all((d / "generator_ema.keras").is_file() for d in first["run_dir"])
+    assert (first["train_seconds"] > 0).all()
+    again = study.train_grid(
+        ["seed_baseline"], [0, 1], data_dir=data_root, runs_dir=runs_dir, progress=False, **params
+    )
+    assert again["reused"].all()
+    assert list(again["run_dir"]) == list(first["run_dir"])
+    assert list(again["train_seconds"]) == list(first["train_seconds"])
