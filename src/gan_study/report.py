@@ -1,0 +1,783 @@
+"""Render the study: execute the notebooks with papermill, then build the book.
+
+What :func:`build` does, in order:
+
+1. **Discover** the chapters: every ``notebooks/*.py`` (jupytext py:percent),
+   sorted by file name. A chapter is a file; nothing else has to list it.
+2. **Resolve parameters**: the profile's values for the notebook
+   (:data:`gan_study.profiles.PROFILES`), then the command-line overrides.
+   ``name=value`` applies to every notebook whose ``parameters`` cell has
+   ``name``; ``02_data.name=value`` to that notebook only. Values are read as
+   Python literals (``3``, ``0.5``, ``None``, ``"x"``, ``[1, 2]``), then as
+   JSON (``true``, ``null``); anything else is taken as a plain string
+   (``-p source dermamnist``). An unknown name is an error that lists the
+   valid ones; so is a value whose type does not match the default.
+3. **Execute** each notebook headless with papermill (kernel ``python3`` of
+   the current environment, working directory = the repository root,
+   ``PYTHONUNBUFFERED=1``) into ``_build/executed/NAME.ipynb``.
+   *Reuse*: beside each executed notebook, ``NAME.stamp.json`` records a
+   SHA-256 of (the notebook source, its parameters, every file of the
+   ``gan_study`` package, the ``GAN_STUDY_*`` location variables, the
+   Python version). When the fingerprint is unchanged the notebook is not
+   executed again; ``force=True`` (``gan-study book --force``) re-executes.
+   The stamp is deleted before execution and written only after success, so
+   a failed notebook never looks fresh; its partial output is kept as
+   ``NAME.failed.ipynb`` for inspection.
+4. **Stage** the book source in ``_build/book/``: ``book/`` (config, intro,
+   bibliography), ``references.bib`` from the package, MathJax from
+   ``book/_mathjax`` (served locally, no CDN), the executed notebooks and a
+   generated ``_toc.yml`` (chapters ``01``-``89`` form the study,
+   ``9x`` the appendix).
+5. **Build the HTML** with jupyter-book 1.x (``execute_notebooks: off``, the
+   notebooks are already executed) and move it to ``_build/html``.
+
+A failing notebook stops the build with :class:`NotebookFailed`, whose
+message names the notebook, the cell and the error.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gan_study
+from gan_study import profiles as _profiles
+
+NOTEBOOK_DIR = "notebooks"
+BOOK_DIR = "book"
+BUILD_DIR = "_build"
+KERNEL_NAME = "python3"
+#: Environment variables whose values change what a notebook computes.
+FINGERPRINT_ENV = ("GAN_STUDY_DATA_DIR", "GAN_STUDY_CACHE_DIR", "GAN_STUDY_RUNS_DIR")
+#: Notebooks whose stem starts with this go to the appendix part of the toc.
+APPENDIX_PREFIX = "9"
+REFERENCES_BIB = Path(__file__).parent / "resources" / "literature" / "references.bib"
+
+
+class BuildError(Exception):
+    """The report could not be built (bad configuration, jupyter-book failure)."""
+
+
+class NotebookFailed(BuildError):
+    """A notebook raised an error while it was executed.
+
+    Attributes
+    ----------
+    notebook : str
+        The notebook's stem, e.g. ``"02_data"``.
+    cell : int or None
+        1-based number of the failing cell in the source notebook
+        (``# %%`` cells of ``notebooks/NAME.py``).
+    ename, evalue : str
+        Exception name and message raised in the cell.
+    """
+
+    def __init__(self, message: str, notebook: str, cell: int | None, ename: str, evalue: str):
+        super().__init__(message)
+        self.notebook = notebook
+        self.cell = cell
+        self.ename = ename
+        self.evalue = evalue
+
+
+# ------------------------------------------------------------------ discovery
+def discover_notebooks(root: str | os.PathLike = ".") -> list[Path]:
+    """Return the chapter notebooks ``root/notebooks/*.py``, sorted by name.
+
+    Files whose name starts with ``_`` or ``.`` are ignored (helpers, drafts).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root/notebooks`` does not exist (run from the repository root).
+    """
+    folder = Path(root) / NOTEBOOK_DIR
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"no {NOTEBOOK_DIR}/ folder under {Path(root).resolve()}; "
+            "run gan-study book from the repository root"
+        )
+    return sorted(p for p in folder.glob("*.py") if not p.name.startswith(("_", ".")))
+
+
+def _read_notebook(path: Path):
+    import jupytext
+
+    try:
+        return jupytext.read(path, fmt="py:percent")
+    except Exception as exc:  # jupytext raises several types on malformed files
+        raise BuildError(f"cannot read notebook {path}: {exc}") from exc
+
+
+def notebook_parameters(path: str | os.PathLike) -> dict[str, Any]:
+    """Read the defaults of a notebook's ``parameters`` cell.
+
+    The cell is the one tagged ``parameters`` (``# %% tags=["parameters"]``);
+    it may hold only assignments of literals (``name = 3``), with comments.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A jupytext py:percent notebook.
+
+    Returns
+    -------
+    dict
+        Parameter name -> default value, in the cell's order; empty when the
+        notebook has no parameters cell.
+
+    Raises
+    ------
+    BuildError
+        If there are several parameters cells, or the cell holds something
+        other than literal assignments.
+    """
+    path = Path(path)
+    nb = _read_notebook(path)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    if len(cells) > 1:
+        raise BuildError(f"{path}: {len(cells)} cells are tagged 'parameters'; keep one")
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as exc:
+        raise BuildError(f"{path}: the parameters cell is not valid Python: {exc}") from exc
+    params: dict[str, Any] = {}
+    for node in tree.body:
+        target = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        if not isinstance(target, ast.Name):
+            raise BuildError(
+                f"{path}: line {node.lineno} of the parameters cell is not `name = literal`"
+            )
+        try:
+            params[target.id] = ast.literal_eval(value)
+        except ValueError as exc:
+            raise BuildError(
+                f"{path}: parameter {target.id!r} must be a literal (number, string, "
+                f"None, list, dict...), got {ast.unparse(value)!r}"
+            ) from exc
+    return params
+
+
+# ----------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class Override:
+    """One ``-p NAME VALUE`` from the command line.
+
+    ``notebook`` is None for a bare name (applies to every notebook that has
+    the parameter).
+    """
+
+    notebook: str | None
+    name: str
+    value: Any
+
+    @property
+    def label(self) -> str:
+        return f"{self.notebook}.{self.name}" if self.notebook else self.name
+
+
+def parse_value(text: str) -> Any:
+    """Read a command-line value: a Python literal, else JSON, else the plain string.
+
+    Examples
+    --------
+    >>> parse_value("3"), parse_value("None"), parse_value("true"), parse_value("ham10000")
+    (3, None, True, 'ham10000')
+    """
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        pass
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_overrides(pairs: Iterable[Sequence[str]]) -> list[Override]:
+    """Turn ``[(NAME, VALUE), ...]`` into :class:`Override` objects.
+
+    ``NAME`` is ``param`` or ``NOTEBOOK.param`` (``NOTEBOOK`` is a stem such as
+    ``02_data``).
+    """
+    out = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ValueError(f"an override is NAME VALUE, got {list(pair)!r}")
+        key, text = pair
+        notebook, _, name = key.rpartition(".")
+        if not name.isidentifier():
+            raise ValueError(f"override name {key!r} is not NAME or NOTEBOOK.NAME")
+        out.append(Override(notebook or None, name, parse_value(text)))
+    return out
+
+
+def _type_ok(default: Any, value: Any) -> bool:
+    if default is None or value is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type(default))
+
+
+def resolve_parameters(
+    notebooks: Sequence[Path],
+    profile: str = _profiles.DEFAULT_PROFILE,
+    overrides: Sequence[Override] = (),
+    profiles: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Parameters for each notebook: its profile entry, then the overrides.
+
+    Parameters
+    ----------
+    notebooks : sequence of Path
+        The notebooks of the build (``notebooks/*.py``).
+    profile : str
+        ``quick``, ``standard`` or ``full``.
+    overrides : sequence of Override
+        From :func:`parse_overrides`, applied in order.
+    profiles : mapping, optional
+        Profile table to use instead of :data:`gan_study.profiles.PROFILES`.
+
+    Returns
+    -------
+    dict
+        Notebook stem -> parameter dict to inject.
+
+    Raises
+    ------
+    ValueError
+        Unknown profile; a notebook without a profile entry; a profile entry
+        or an override naming a parameter the notebook's ``parameters`` cell
+        lacks (the message lists the valid names); a value of the wrong type.
+    """
+    table = profiles if profiles is not None else _profiles.PROFILES
+    if profile not in table:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(table)}")
+    entries = table[profile]
+    declared = {nb.stem: notebook_parameters(nb) for nb in notebooks}
+    resolved: dict[str, dict[str, Any]] = {}
+    for stem, defaults in declared.items():
+        if stem not in entries:
+            if defaults:
+                raise ValueError(
+                    f"notebook {stem} has no entry in profile {profile!r}; add "
+                    f'"{stem}": {{...}} to gan_study/profiles.py (STANDARD, and QUICK_CHANGES / '
+                    "FULL_CHANGES where it should differ)"
+                )
+            resolved[stem] = {}
+            continue
+        unknown = sorted(set(entries[stem]) - set(defaults))
+        if unknown:
+            raise ValueError(
+                f"profile {profile!r} sets {', '.join(unknown)} for notebook {stem}, whose "
+                f"parameters cell has: {', '.join(defaults) or '(none)'}"
+            )
+        resolved[stem] = copy.deepcopy(dict(entries[stem]))
+
+    for ov in overrides:
+        if ov.notebook is not None:
+            if ov.notebook not in declared:
+                raise ValueError(
+                    f"-p {ov.label}: no notebook {ov.notebook!r}; notebooks: {', '.join(declared)}"
+                )
+            targets = [ov.notebook]
+            if ov.name not in declared[ov.notebook]:
+                raise ValueError(
+                    f"-p {ov.label}: notebook {ov.notebook} has no parameter {ov.name!r}; "
+                    f"valid: {', '.join(declared[ov.notebook]) or '(none)'}"
+                )
+        else:
+            targets = [stem for stem, d in declared.items() if ov.name in d]
+            if not targets:
+                valid = sorted({n for d in declared.values() for n in d})
+                raise ValueError(
+                    f"-p {ov.name}: no notebook has a parameter {ov.name!r}; "
+                    f"valid parameters: {', '.join(valid)}"
+                )
+        for stem in targets:
+            default = declared[stem][ov.name]
+            if not _type_ok(default, ov.value):
+                raise ValueError(
+                    f"-p {ov.label}: {stem}.{ov.name} expects a {type(default).__name__} "
+                    f"like {default!r}, got {ov.value!r} ({type(ov.value).__name__})"
+                )
+            resolved[stem][ov.name] = copy.deepcopy(ov.value)
+    return resolved
+
+
+# ---------------------------------------------------------------- fingerprint
+def _package_files() -> list[Path]:
+    pkg = Path(gan_study.__file__).parent
+    return sorted(
+        p
+        for p in pkg.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".pyo"}
+    )
+
+
+def fingerprint(notebook: Path, params: Mapping[str, Any]) -> str:
+    """SHA-256 of everything that decides what an executed notebook contains.
+
+    That is: the notebook's source, its parameters, every file of the
+    ``gan_study`` package (code and resources), the ``GAN_STUDY_*`` location
+    variables and the Python version. Data files and run directories are
+    *not* read: they are named by the location variables and derived from the
+    parameters.
+    """
+    h = hashlib.sha256()
+    h.update(b"notebook\0" + Path(notebook).read_bytes())
+    h.update(b"params\0" + json.dumps(params, sort_keys=True, default=repr).encode())
+    pkg = Path(gan_study.__file__).parent
+    for f in _package_files():
+        h.update(b"file\0" + str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
+    for var in FINGERPRINT_ENV:
+        h.update(f"env\0{var}={os.environ.get(var, '')}".encode())
+    h.update(f"python\0{sys.version}".encode())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------ execution
+@dataclass
+class Executed:
+    """What happened to one notebook."""
+
+    name: str
+    path: Path
+    reused: bool
+    seconds: float
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def _stamp_path(out_dir: Path, name: str) -> Path:
+    return out_dir / f"{name}.stamp.json"
+
+
+def is_fresh(notebook: Path, params: Mapping[str, Any], out_dir: Path) -> bool:
+    """True when ``out_dir`` holds an executed copy made with the same fingerprint."""
+    stamp, executed = _stamp_path(out_dir, notebook.stem), out_dir / f"{notebook.stem}.ipynb"
+    if not (stamp.is_file() and executed.is_file()):
+        return False
+    try:
+        recorded = json.loads(stamp.read_text())["fingerprint"]
+    except (ValueError, KeyError):
+        return False
+    return recorded == fingerprint(notebook, params)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _source_cell_number(nb, source: str) -> int | None:
+    for i, cell in enumerate(nb.cells, start=1):
+        if cell.source == source:
+            return i
+    return None
+
+
+def execute_notebook(
+    notebook: str | os.PathLike,
+    params: Mapping[str, Any],
+    out_dir: str | os.PathLike,
+    *,
+    cwd: str | os.PathLike = ".",
+    force: bool = False,
+    kernel_name: str = KERNEL_NAME,
+) -> Executed:
+    """Execute one jupytext notebook with papermill, or reuse its executed copy.
+
+    Parameters
+    ----------
+    notebook : path
+        ``notebooks/NAME.py`` (py:percent).
+    params : mapping
+        Values injected after the ``parameters`` cell.
+    out_dir : path
+        Receives ``NAME.ipynb`` and ``NAME.stamp.json``.
+    cwd : path
+        Working directory of the kernel (the repository root).
+    force : bool
+        Execute even when the executed copy is fresh.
+    kernel_name : str
+        Jupyter kernel; ``python3`` is the current environment's ipykernel.
+
+    Returns
+    -------
+    Executed
+
+    Raises
+    ------
+    NotebookFailed
+        A cell raised; the message names the notebook, the cell and the error.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook, out_dir = Path(notebook), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = notebook.stem
+    params = dict(params)
+    target = out_dir / f"{name}.ipynb"
+    if not force and is_fresh(notebook, params, out_dir):
+        return Executed(name, target, reused=True, seconds=0.0, parameters=params)
+
+    stamp = _stamp_path(out_dir, name)
+    stamp.unlink(missing_ok=True)  # from here on, nothing here counts as fresh
+    target.unlink(missing_ok=True)
+    failed = out_dir / f"{name}.failed.ipynb"
+    failed.unlink(missing_ok=True)
+    running = out_dir / f".{name}.running.ipynb"
+
+    digest = fingerprint(notebook, params)
+    nb = _read_notebook(notebook)
+    nb.metadata["kernelspec"] = {
+        "name": kernel_name,
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    source_nb = copy.deepcopy(nb)
+    os.environ["PYTHONUNBUFFERED"] = "1"  # the kernel inherits the environment
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            nb,
+            str(running),
+            parameters=params,
+            kernel_name=kernel_name,
+            cwd=str(cwd),
+            progress_bar=False,
+            request_save_on_cell_execute=True,
+        )
+    except PapermillExecutionError as exc:
+        if running.exists():
+            os.replace(running, failed)
+        cell = _source_cell_number(source_nb, exc.source)
+        where = f"cell {cell}" if cell else f"cell index {exc.cell_index}"
+        first = next((ln for ln in exc.source.splitlines() if ln.strip()), "")
+        raise NotebookFailed(
+            f"notebook {notebook} failed in {where} (In [{exc.exec_count}]: {first!r}): "
+            f"{exc.ename}: {exc.evalue}\n"
+            f"the executed copy with the traceback: {failed}",
+            notebook=name,
+            cell=cell,
+            ename=exc.ename,
+            evalue=exc.evalue,
+        ) from None
+    except BaseException:
+        if running.exists():
+            os.replace(running, failed)
+        raise
+    seconds = time.perf_counter() - start
+    # papermill wrote the notebook; validate it reads back before marking it fresh
+    nbformat.read(running, as_version=4)
+    os.replace(running, target)
+    _write_atomic(
+        stamp,
+        json.dumps(
+            {"fingerprint": digest, "parameters": params, "seconds": round(seconds, 2)},
+            indent=2,
+            sort_keys=True,
+            default=repr,
+        ),
+    )
+    return Executed(name, target, reused=False, seconds=seconds, parameters=params)
+
+
+# -------------------------------------------------------------------- staging
+def write_toc(stage: Path, executed: Sequence[Executed], root_doc: str = "intro") -> Path:
+    """Write ``_toc.yml``: the intro, the chapters, then the appendix and bibliography."""
+    import yaml
+
+    chapters = [{"file": f"notebooks/{e.name}"} for e in executed]
+    study = [
+        c for c, e in zip(chapters, executed, strict=True) if not e.name.startswith(APPENDIX_PREFIX)
+    ]
+    appendix = [
+        c for c, e in zip(chapters, executed, strict=True) if e.name.startswith(APPENDIX_PREFIX)
+    ]
+    appendix.append({"file": "bibliography"})
+    parts = []
+    if study:
+        parts.append({"caption": "The study", "numbered": True, "chapters": study})
+    parts.append({"caption": "Appendix", "chapters": appendix})
+    toc = {"format": "jb-book", "root": root_doc, "parts": parts}
+    path = stage / "_toc.yml"
+    path.write_text(
+        "# Generated by gan_study.report from notebooks/*.py; do not edit.\n"
+        + yaml.safe_dump(toc, sort_keys=False)
+    )
+    return path
+
+
+def stage_book(root: Path, stage: Path, executed: Sequence[Executed]) -> Path:
+    """Assemble the jupyter-book source folder ``stage`` from ``book/`` and the executed notebooks."""
+    book = root / BOOK_DIR
+    if not (book / "_config.yml").is_file():
+        raise FileNotFoundError(f"{book / '_config.yml'} is missing; the book needs its config")
+    mathjax = book / "_mathjax" / "tex-chtml.js"
+    if not mathjax.is_file():
+        raise FileNotFoundError(
+            f"{mathjax} is missing (MathJax is served locally so equations render offline); "
+            "run `make book/_mathjax/tex-chtml.js`"
+        )
+    if stage.exists():
+        shutil.rmtree(stage)
+    ignore = shutil.ignore_patterns("_build", "_mathjax", "notebooks", ".*")
+    shutil.copytree(book, stage, ignore=ignore)
+    shutil.copytree(book / "_mathjax", stage / "_static_mathjax" / "mathjax")
+    shutil.copy2(REFERENCES_BIB, stage / "references.bib")
+    (stage / "notebooks").mkdir()
+    for e in executed:
+        shutil.copy2(e.path, stage / "notebooks" / e.path.name)
+    write_toc(stage, executed)
+    return stage
+
+
+def build_html(stage: Path, html_dir: Path, *, strict: bool = False) -> Path:
+    """Run ``jupyter-book build`` on ``stage`` and move the HTML to ``html_dir``.
+
+    ``strict`` turns Sphinx warnings into errors (``--warningiserror
+    --keep-going``), as CI and the tests do.
+    """
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--all"]
+    if strict:
+        cmd += ["--warningiserror", "--keep-going"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+        raise BuildError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
+    built = stage / "_build" / "html"
+    if html_dir.exists():
+        shutil.rmtree(html_dir)
+    html_dir.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(built, html_dir)
+    return html_dir
+
+
+# ---------------------------------------------------------------------- build
+@dataclass
+class BuildResult:
+    """Where the book landed and what was executed."""
+
+    html_dir: Path
+    executed: list[Executed]
+    seconds: float
+
+    @property
+    def index(self) -> Path:
+        return self.html_dir / "index.html"
+
+
+def _select(notebooks: list[Path], only: Sequence[str] | None) -> list[Path]:
+    if not only:
+        return notebooks
+    chosen = []
+    for key in only:
+        key = Path(key).stem  # accept 02_data, 02_data.py, notebooks/02_data.py
+        hits = [nb for nb in notebooks if nb.stem == key or nb.stem.split("_", 1)[0] == key]
+        if not hits:
+            raise ValueError(
+                f"--only {key}: no such notebook; notebooks: "
+                f"{', '.join(nb.stem for nb in notebooks)}"
+            )
+        chosen += [h for h in hits if h not in chosen]
+    return sorted(chosen)
+
+
+def build(
+    profile: str = _profiles.DEFAULT_PROFILE,
+    overrides: Sequence[Override] | Iterable[Sequence[str]] = (),
+    *,
+    only: Sequence[str] | None = None,
+    root: str | os.PathLike = ".",
+    build_dir: str | os.PathLike | None = None,
+    strict: bool = False,
+    force: bool = False,
+    html: bool = True,
+    profiles: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    log: Callable[[str], None] = print,
+) -> BuildResult:
+    """Execute the notebooks for ``profile`` and render the book.
+
+    Parameters
+    ----------
+    profile : str
+        ``quick``, ``standard`` (default) or ``full``.
+    overrides : sequence
+        :class:`Override` objects or ``(NAME, VALUE)`` string pairs.
+    only : sequence of str, optional
+        Notebook stems or number prefixes (``02``); the book then holds only
+        these chapters.
+    root : path
+        The repository root (holds ``notebooks/`` and ``book/``).
+    build_dir : path, optional
+        Default ``root/_build``: ``executed/``, ``book/`` (staged source) and
+        ``html/`` (the report; open ``html/index.html``).
+    strict : bool
+        Sphinx warnings fail the build.
+    force : bool
+        Re-execute notebooks even when their executed copy is fresh.
+    html : bool
+        Build the HTML (False: execute only).
+    profiles : mapping, optional
+        Profile table (tests pass their own).
+    log : callable
+        Receives one line per step.
+
+    Returns
+    -------
+    BuildResult
+    """
+    start = time.perf_counter()
+    root = Path(root).resolve()
+    build_dir = Path(build_dir) if build_dir is not None else root / BUILD_DIR
+    ovs = [o if isinstance(o, Override) else parse_overrides([o])[0] for o in overrides]
+    notebooks = _select(discover_notebooks(root), only)
+    params = resolve_parameters(notebooks, profile, ovs, profiles=profiles)
+    executed = []
+    for nb in notebooks:
+        log(f"[{nb.stem}] {'executing' if force else 'executing (unless fresh)'} ...")
+        result = execute_notebook(
+            nb, params[nb.stem], build_dir / "executed", cwd=root, force=force
+        )
+        log(
+            f"[{nb.stem}] "
+            + ("reused (unchanged)" if result.reused else f"executed in {result.seconds:.1f} s")
+        )
+        executed.append(result)
+    html_dir = build_dir / "html"
+    if html:
+        log("building the HTML with jupyter-book ...")
+        stage = stage_book(root, build_dir / "book", executed)
+        build_html(stage, html_dir, strict=strict)
+        log(f"the report: {html_dir / 'index.html'}")
+    return BuildResult(html_dir, executed, time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------- environment
+#: Distributions whose versions the appendix reports.
+REPORTED_PACKAGES = (
+    "gan-study",
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-image",
+    "pillow",
+    "matplotlib",
+    "seaborn",
+    "pyyaml",
+    "jupyter-book",
+    "myst-nb",
+    "sphinx",
+    "sphinxcontrib-bibtex",
+    "jupytext",
+    "papermill",
+    "ipykernel",
+    "nbclient",
+)
+
+
+def _git(*args: str, cwd: str | os.PathLike = ".") -> str:
+    try:
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unavailable (git not found)"
+    return out.stdout.strip() if out.returncode == 0 else "unavailable (not a git checkout)"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"
+
+
+def environment(check_tensorflow: bool = True, cwd: str | os.PathLike = ".") -> dict:
+    """Describe the machine, the code version and the package versions.
+
+    Parameters
+    ----------
+    check_tensorflow : bool
+        Import TensorFlow to report its version and visible GPUs (slow-ish).
+    cwd : path
+        The repository checkout whose git commit is reported.
+
+    Returns
+    -------
+    dict
+        ``machine``: a two-column DataFrame (item, value);
+        ``packages``: a DataFrame (package, version), "not installed" where absent.
+    """
+    import datetime
+    import platform
+    from importlib import metadata
+
+    import pandas as pd
+
+    commit = _git("rev-parse", "HEAD", cwd=cwd)
+    dirty = _git("status", "--porcelain", "--untracked-files=no", cwd=cwd)
+    if not commit.startswith("unavailable"):
+        commit += " (with uncommitted changes)" if dirty else " (clean)"
+    rows = [
+        ("built (UTC)", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")),
+        ("git commit", commit),
+        ("python", platform.python_version()),
+        ("platform", platform.platform()),
+        ("CPU", _cpu_model()),
+        ("CPU cores visible", str(os.cpu_count())),
+    ]
+    if check_tensorflow:
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        rows.append(
+            ("TensorFlow devices", ", ".join(d.name for d in tf.config.list_physical_devices()))
+        )
+        rows.append(("GPU", ", ".join(g.name for g in gpus) if gpus else "none (CPU only)"))
+    for var in FINGERPRINT_ENV:
+        rows.append((var, "set" if os.environ.get(var) else "not set (default location)"))
+    packages = []
+    for name in REPORTED_PACKAGES:
+        try:
+            packages.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            packages.append((name, "not installed"))
+    return {
+        "machine": pd.DataFrame(rows, columns=["item", "value"]),
+        "packages": pd.DataFrame(packages, columns=["package", "version"]),
+    }
