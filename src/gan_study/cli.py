@@ -135,12 +135,60 @@ def _run_evaluate(args) -> int:
 
 # --------------------------------------------------------------------- book
 def _add_book(sub) -> None:
-    p = sub.add_parser("book", help="execute the notebooks and render the report")
+    p = sub.add_parser(
+        "book",
+        help="execute the notebooks (papermill) and render the report (jupyter-book)",
+        description=(
+            "Execute every notebooks/*.py with the parameters of a profile, reusing "
+            "notebooks whose source, parameters and package code are unchanged, then "
+            "build the HTML report into _build/html."
+        ),
+    )
+    p.add_argument("--profile", default="standard", help="quick, standard (default) or full")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override a parameter: NAME (every notebook that has it) or NOTEBOOK.NAME; "
+        "VALUE is read as a Python/JSON literal, else as a string (repeatable)",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NOTEBOOK",
+        default=None,
+        help="execute and render only these notebooks (stem like 02_data, or its number 02)",
+    )
+    p.add_argument("--force", action="store_true", help="re-execute even unchanged notebooks")
+    p.add_argument(
+        "--strict", action="store_true", help="Sphinx warnings fail the build (as in CI)"
+    )
+    p.add_argument("--no-html", action="store_true", help="execute the notebooks only")
+    p.add_argument("--build-dir", default=None, help="build folder (default: _build)")
     p.set_defaults(func=_run_book)
 
 
 def _run_book(args) -> int:
-    raise UserError("gan-study book is not available yet")
+    from gan_study import report
+
+    try:
+        result = report.build(
+            args.profile,
+            args.parameter,
+            only=args.only,
+            build_dir=args.build_dir,
+            strict=args.strict,
+            force=args.force,
+            html=not args.no_html,
+        )
+    except report.BuildError as exc:
+        print(f"gan-study book: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"done in {result.seconds:.0f} s")
+    return 0
 
 
 # --------------------------------------------------------------------- main
