@@ -383,3 +383,493 @@ def describe_counts(counts: Mapping[str, int]) -> pd.DataFrame:
     """Counts and shares as a two-column table."""
     s = pd.Series(counts)
     return pd.DataFrame({"images": s, "share": (s / s.sum()).map("{:.1%}".format)})
+
+
+# --- training and evaluation figures ------------------------------------------
+# Figures of the training (03) and evaluation (04) chapters. Each takes plain
+# tables or arrays (see gan_study.study for the tables) and returns a Figure.
+
+_LAYER_COLOURS = {
+    "input": "#d9d9d9",
+    "dense": "#9ecae1",
+    "conv": "#fdae6b",
+    "norm": "#c7e9c0",
+    "activation": "#fee391",
+    "regularize": "#dadaeb",
+    "shape": "#f2f2f2",
+    "embedding": "#fcbba1",
+}
+
+
+def _layer_kind(layer_type: str) -> str:
+    t = layer_type.lower()
+    if t == "inputlayer":
+        return "input"
+    if "embedding" in t:
+        return "embedding"
+    if "conv" in t:
+        return "conv"
+    if "dense" in t:
+        return "dense"
+    if "normalization" in t:
+        return "norm"
+    if "dropout" in t or "noise" in t:
+        return "regularize"
+    if t in {"relu", "leakyrelu", "activation", "prelu", "elu", "softmax"}:
+        return "activation"
+    return "shape"
+
+
+def _layer_positions(graph) -> dict[str, tuple[float, int]]:
+    """(column, row) per layer: row = longest path from an input; a layer stays in
+    its parent's column, a merge sits between its parents' columns."""
+    positions: dict[str, tuple[float, int]] = {}
+    taken: set[tuple[float, int]] = set()
+    next_input = 0
+    for name, parents in zip(graph["name"], graph["parents"], strict=True):
+        known = [positions[p] for p in parents if p in positions]
+        if known:
+            row = 1 + max(r for _, r in known)
+            col = sum(c for c, _ in known) / len(known)
+        else:
+            row, col = 0, float(next_input)
+            next_input += 1
+        while any(r == row and abs(c - col) < 1.0 for c, r in taken):
+            col += 1.0
+        positions[name] = (col, row)
+        taken.add((col, row))
+    return positions
+
+
+def architecture(graphs, *, titles=None, box_width: float = 2.6):
+    """Draw Keras models as stacks of layer blocks (type, output shape, parameters).
+
+    Parameters
+    ----------
+    graphs : sequence of pandas.DataFrame
+        Tables from :func:`gan_study.study.layer_graph`, one per model, drawn
+        side by side (for example a generator and its discriminator).
+    titles : sequence of str, optional
+        A title per panel.
+    box_width : float
+        Width of a block in data units (columns are ``box_width + 0.4`` apart).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    from gan_study.study import format_shape
+
+    graphs = list(graphs)
+    if not graphs:
+        raise ValueError("architecture() needs at least one layer graph")
+    titles = list(titles) if titles is not None else [""] * len(graphs)
+    if len(titles) != len(graphs):
+        raise ValueError(f"got {len(titles)} titles for {len(graphs)} graphs")
+    layouts = [_layer_positions(g) for g in graphs]
+    rows = max(max(r for _, r in lay.values()) + 1 for lay in layouts)
+    widths = [
+        max(c for c, _ in lay.values()) - min(c for c, _ in lay.values()) + 1 for lay in layouts
+    ]
+    fig, axes = plt.subplots(
+        1,
+        len(graphs),
+        figsize=(sum(3.1 * w for w in widths) + 0.3, 0.62 * rows + 0.6),
+        gridspec_kw={"width_ratios": widths},
+        squeeze=False,
+    )
+    step = box_width + 0.4
+    for ax, graph, layout, title in zip(axes[0], graphs, layouts, titles, strict=True):
+        for row in graph.itertuples(index=False):
+            col, depth = layout[row.name]
+            x, y = col * step, -depth
+            kind = _layer_kind(row.type)
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - box_width / 2, y - 0.36),
+                    box_width,
+                    0.72,
+                    boxstyle="round,pad=0.02,rounding_size=0.1",
+                    facecolor=_LAYER_COLOURS[kind],
+                    edgecolor="#555555",
+                    linewidth=0.8,
+                )
+            )
+            params = f"  ·  {row.params:,} params" if row.params else ""
+            head = f"{row.type}  {row.detail}" if row.detail else row.type
+            ax.text(x, y + 0.12, head, ha="center", va="center", fontsize=8, weight="bold")
+            ax.text(
+                x,
+                y - 0.17,
+                format_shape(row.output_shape) + params,
+                ha="center",
+                va="center",
+                fontsize=7,
+            )
+            for parent in row.parents:
+                if parent not in layout:
+                    continue
+                pc, pd_ = layout[parent]
+                ax.annotate(
+                    "",
+                    xy=(x, y + 0.36),
+                    xytext=(pc * step, -pd_ - 0.36),
+                    arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8},
+                )
+        cols = [c for c, _ in layout.values()]
+        ax.set_xlim(min(cols) * step - step / 2, max(cols) * step + step / 2)
+        ax.set_ylim(-rows + 0.45, 0.55)
+        ax.set_axis_off()
+        if title:
+            ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+_HISTORY_PANELS = (
+    ("losses", (("d_loss", "D loss"), ("g_loss", "G loss"), ("gp", "gradient penalty"))),
+    ("D outputs", (("d_real", "D(x), real"), ("d_fake", "D(G(z)), generated"))),
+    ("gradient norms", (("grad_norm_d", "D"), ("grad_norm_g", "G"))),
+)
+
+
+def training_curves(histories, *, probability_models=()):
+    """Per-epoch training curves of several runs: one row per run, three panels each.
+
+    Panels: the losses (with the gradient penalty where it is not zero), the
+    mean discriminator outputs on real and generated batches, and the global
+    gradient norms of D and G (log scale).
+
+    Parameters
+    ----------
+    histories : mapping of str to pandas.DataFrame
+        Run label -> ``history.csv`` of the run (:data:`gan_study.training.HISTORY_COLUMNS`).
+    probability_models : collection of str
+        Labels whose D outputs are probabilities (drawn on a 0-1 axis with the
+        0.5 line of a discriminator that cannot tell); the others are critic
+        scores or logits on a free axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    histories = dict(histories)
+    if not histories:
+        raise ValueError("training_curves() needs at least one history")
+    fig, axes = plt.subplots(
+        len(histories), 3, figsize=(11, 2.5 * len(histories) + 0.3), squeeze=False
+    )
+    for r, (label, history) in enumerate(histories.items()):
+        missing = {c for _, cols in _HISTORY_PANELS for c, _ in cols} - set(history.columns)
+        if missing:
+            raise ValueError(f"history of {label!r} lacks column(s) {sorted(missing)}")
+        x = history["epoch"].to_numpy()
+        marker = "o" if len(x) < 15 else None
+        for c, (panel, columns) in enumerate(_HISTORY_PANELS):
+            ax = axes[r, c]
+            for column, name in columns:
+                y = history[column].to_numpy(dtype=float)
+                if column == "gp" and not np.any(np.nan_to_num(y)):
+                    continue
+                ax.plot(x, y, marker=marker, ms=3, label=name)
+            if panel == "D outputs" and label in probability_models:
+                ax.axhline(0.5, color="0.5", lw=0.8, ls="--")
+                ax.set_ylim(0, 1)
+            if panel == "gradient norms":
+                ax.set_yscale("log")
+            ax.set_title(f"{label}: {panel}", fontsize="small")
+            ax.legend(fontsize="x-small")
+            if r == len(histories) - 1:
+                ax.set_xlabel("epoch")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    return fig
+
+
+def image_panels(images, titles, *, panel_inches: float = 2.6):
+    """Show a few ready-made images (e.g. the sample grids of several epochs) side by side.
+
+    Parameters
+    ----------
+    images : sequence of numpy.ndarray
+        RGB images (H, W, 3), uint8 or float in [0, 1].
+    titles : sequence of str
+        One title per image.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    images = list(images)
+    if not images or len(images) != len(titles):
+        raise ValueError(f"got {len(images)} images and {len(titles)} titles; need equal, >= 1")
+    fig, axes = plt.subplots(
+        1, len(images), figsize=(panel_inches * len(images), panel_inches + 0.35), squeeze=False
+    )
+    for ax, image, title in zip(axes[0], images, titles, strict=True):
+        ax.imshow(image, interpolation="nearest")
+        ax.set_title(title, fontsize="small")
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def metric_comparison(tidy, metrics, *, floors=None, order=None, ncols: int = 3):
+    """Compare models on several metrics over seeds, with the real-versus-real floor.
+
+    Each panel is one metric: a small dot per seed, the mean with a bar of
+    ± one sample standard deviation over seeds (no bar for a single seed),
+    and, where given, the real-versus-real reference drawn as a shaded band
+    (its mean ± spread) with a dashed line at its mean.
+
+    Parameters
+    ----------
+    tidy : pandas.DataFrame
+        Columns ``model``, ``seed``, ``metric``, ``value``
+        (:func:`gan_study.study.tidy_metrics`).
+    metrics : mapping of str to str
+        Metric key -> panel title (with its direction, e.g. "FD (lower is better)").
+    floors : mapping of str to (float, float), optional
+        Metric key -> (mean, spread) of the real-versus-real reference.
+    order : sequence of str, optional
+        Models in plotting order (default: order of appearance).
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    metrics = dict(metrics)
+    floors = dict(floors or {})
+    if not metrics:
+        raise ValueError("metric_comparison() needs at least one metric")
+    absent = [m for m in metrics if m not in set(tidy["metric"])]
+    if absent:
+        raise ValueError(
+            f"no values for metric(s) {absent}; available: {sorted(set(tidy['metric']))}"
+        )
+    order = list(order) if order is not None else list(dict.fromkeys(tidy["model"]))
+    colours = dict(zip(order, class_colours(len(order)), strict=True))
+    ncols = min(ncols, len(metrics))
+    nrows = -(-len(metrics) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.7 * ncols, 3.1 * nrows), squeeze=False)
+    for ax, (metric, title) in zip(axes.flat, metrics.items(), strict=False):
+        sub = tidy[tidy["metric"] == metric]
+        for i, model in enumerate(order):
+            values = sub.loc[sub["model"] == model, "value"].to_numpy(dtype=float)
+            if values.size == 0:
+                continue
+            jitter = np.linspace(-0.12, 0.12, values.size) if values.size > 1 else np.zeros(1)
+            ax.scatter(i + jitter, values, s=12, color=colours[model], alpha=0.6, zorder=3)
+            spread = values.std(ddof=1) if values.size > 1 else None
+            ax.errorbar(
+                i + 0.28,
+                values.mean(),
+                yerr=spread,
+                fmt="D",
+                ms=5,
+                color="black",
+                capsize=3,
+                zorder=4,
+            )
+        if metric in floors:
+            mean, spread = floors[metric]
+            spread = 0.0 if spread is None or not np.isfinite(spread) else spread
+            ax.axhspan(mean - spread, mean + spread, color="0.8", alpha=0.6, zorder=1, lw=0)
+            ax.axhline(mean, color="0.35", ls="--", lw=1, zorder=2, label="real vs real")
+            ax.legend(fontsize="x-small", loc="best")
+        ax.set_xticks(range(len(order)), order, rotation=20, fontsize="small")
+        ax.set_xlim(-0.6, len(order) - 0.3)
+        ax.set_title(title, fontsize="small")
+    for ax in list(axes.flat)[len(metrics) :]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def nearest_pairs(pairs, *, cell_inches: float = 0.95):
+    """The closest generated-training pairs of each model: generated above, training below.
+
+    Parameters
+    ----------
+    pairs : mapping of str to (numpy.ndarray, numpy.ndarray, sequence of float)
+        Model -> (generated images (k, S, S, 3) uint8, their nearest training
+        images (k, S, S, 3) uint8, the k distances).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    pairs = dict(pairs)
+    if not pairs:
+        raise ValueError("nearest_pairs() needs at least one model")
+    k = max(len(p[0]) for p in pairs.values())
+    fig, axes = plt.subplots(
+        2 * len(pairs),
+        k,
+        figsize=(k * cell_inches + 1.4, 2 * len(pairs) * cell_inches + 0.5),
+        squeeze=False,
+    )
+    for m, (model, (fake, real, dist)) in enumerate(pairs.items()):
+        for j in range(k):
+            top, bottom = axes[2 * m, j], axes[2 * m + 1, j]
+            for ax in (top, bottom):
+                ax.set_xticks([])
+                ax.set_yticks([])
+            if j >= len(fake):
+                top.set_axis_off()
+                bottom.set_axis_off()
+                continue
+            top.imshow(fake[j], interpolation="nearest")
+            bottom.imshow(real[j], interpolation="nearest")
+            top.set_title(f"{dist[j]:.2f}", fontsize="x-small")
+        axes[2 * m, 0].set_ylabel(
+            f"{model}\ngenerated", rotation=0, ha="right", va="center", fontsize="small"
+        )
+        axes[2 * m + 1, 0].set_ylabel(
+            "nearest\ntraining", rotation=0, ha="right", va="center", fontsize="small"
+        )
+    fig.subplots_adjust(wspace=0.05, hspace=0.3)
+    return fig
+
+
+def distance_distributions(distances, reference, *, reference_label="held-out real", xlabel=""):
+    """Nearest-training-neighbour distances of each model against held-out real images.
+
+    One panel per model: the histogram (density) of the model's distances
+    and, as a line, that of the reference (real images the GAN never saw).
+    A model copying its training set has its mass left of the reference.
+
+    Parameters
+    ----------
+    distances : mapping of str to numpy.ndarray
+        Model -> distances of its generated images to their nearest training image.
+    reference : numpy.ndarray
+        The same distances for held-out real images.
+    reference_label : str
+    xlabel : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    distances = dict(distances)
+    if not distances:
+        raise ValueError("distance_distributions() needs at least one model")
+    reference = np.asarray(reference, dtype=float)
+    everything = np.concatenate([reference, *[np.asarray(d, float) for d in distances.values()]])
+    bins = np.linspace(0.0, np.quantile(everything, 0.995) * 1.02, 41)
+    colours = class_colours(len(distances))
+    fig, axes = plt.subplots(
+        1,
+        len(distances),
+        figsize=(3.2 * len(distances), 2.9),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, colour, (model, d) in zip(axes[0], colours, distances.items(), strict=True):
+        ax.hist(
+            np.asarray(d, float),
+            bins=bins,
+            density=True,
+            color=colour,
+            alpha=0.7,
+            label=f"{model} (median {np.median(d):.2f})",
+        )
+        ax.hist(
+            reference,
+            bins=bins,
+            density=True,
+            histtype="step",
+            color="black",
+            lw=1.2,
+            label=f"{reference_label} (median {np.median(reference):.2f})",
+        )
+        ax.set_title(model, fontsize="small")
+        ax.set_xlabel(xlabel)
+        ax.legend(fontsize="xx-small", loc="upper right")
+    axes[0, 0].set_ylabel("density")
+    fig.tight_layout()
+    return fig
+
+
+def rgb_comparison(table, *, order=None):
+    """Mean of each RGB channel per group, real against synthetic sources.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long format with columns ``source`` (e.g. "real", "dcgan"), ``group``
+        (class name or "all"), ``channel`` (R, G, B), ``mean`` and
+        ``image_mean_std`` (spread of the per-image channel means, drawn as
+        the bar), as :func:`gan_study.metrics.rgb_stats` gives plus ``source``.
+    order : sequence of str, optional
+        Groups in plotting order.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    sources = list(dict.fromkeys(table["source"]))
+    groups = list(order) if order is not None else list(dict.fromkeys(table["group"]))
+    markers = dict(zip(sources, "osD^v<>P", strict=False))
+    colours = dict(zip(sources, ["black", *class_colours(max(1, len(sources) - 1))], strict=False))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True)
+    width = 0.7 / max(1, len(sources))
+    for ax, channel, shade in zip(axes, "RGB", CHANNEL_COLOURS, strict=True):
+        sub = table[table["channel"] == channel]
+        for s, source in enumerate(sources):
+            rows = sub[sub["source"] == source].set_index("group").reindex(groups)
+            x = np.arange(len(groups)) + (s - (len(sources) - 1) / 2) * width
+            ax.errorbar(
+                x,
+                rows["mean"],
+                yerr=rows["image_mean_std"],
+                fmt=markers[source],
+                color=colours[source],
+                ms=4,
+                capsize=2,
+                lw=0.8,
+                label=source,
+            )
+        ax.set_xticks(range(len(groups)), groups, fontsize="small")
+        ax.set_title(f"{channel} channel", color=shade, fontsize="small")
+        ax.set_ylim(0, 1)
+    axes[0].set_ylabel("mean value (0-1)")
+    axes[-1].legend(fontsize="x-small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def class_agreement(table):
+    """Share of conditional samples classified as their class, beside the real recall.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`gan_study.metrics.class_agreement` output (``class``,
+        ``agreement``, ``real_recall``, ``n_fake``, ``n_real``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x = np.arange(len(table))
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    ax.bar(x - 0.2, table["real_recall"], 0.4, color="0.6", label="classifier recall, real images")
+    ax.bar(x + 0.2, table["agreement"], 0.4, color="#4c72b0", label="agreement, generated images")
+    labels = [
+        f"{c}\n(n={r:,}/{f:,})"
+        for c, r, f in zip(table["class"], table["n_real"], table["n_fake"], strict=True)
+    ]
+    ax.set_xticks(x, labels, fontsize="x-small")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("share predicted as the class")
+    ax.legend(fontsize="x-small", loc="upper left")
+    fig.tight_layout()
+    return fig

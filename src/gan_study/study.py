@@ -333,6 +333,41 @@ def sample_grids(run_dir, k: int = 4) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def real_examples(split, k: int, *, seed: int = 0, num_classes: int = 7) -> list[np.ndarray]:
+    """``k`` random real images of each class, for showing beside generated ones.
+
+    Parameters
+    ----------
+    split : gan_study.data.Split
+        Anything with ``images`` (N, S, S, 3) uint8 and ``labels`` (N,).
+    k : int
+        Images per class.
+    seed : int
+        Seed of the random choice (without replacement).
+    num_classes : int
+        Classes 0 .. num_classes - 1, in label order.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(k, S, S, 3)`` uint8 array per class; a class with fewer than
+        ``k`` images is padded with white images (never repeated, so no image
+        appears twice).
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    rng = np.random.default_rng(seed)
+    images, labels = np.asarray(split.images), np.asarray(split.labels)
+    out = []
+    for c in range(num_classes):
+        idx = np.flatnonzero(labels == c)
+        pick = np.sort(rng.choice(idx, size=min(k, idx.size), replace=False))
+        block = np.full((k, *images.shape[1:]), 255, dtype=images.dtype)
+        block[: pick.size] = images[pick]
+        out.append(block)
+    return out
+
+
 def check_grid(models: Sequence[str], seeds: Sequence[int]) -> None:
     """Raise ``ValueError`` naming the problem for an empty or malformed grid."""
     if isinstance(models, str):

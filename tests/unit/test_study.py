@@ -143,6 +143,23 @@ def test_check_grid_accepts():
     study.check_grid(list(study.STUDY_MODELS), [0, 1, 2])
 
 
+def test_real_examples_per_class_and_padding():
+    from types import SimpleNamespace
+
+    labels = np.array([0, 0, 0, 1, 2, 2])
+    images = (np.arange(6, dtype=np.uint8)[:, None, None, None] * np.ones((1, 2, 2, 3))).astype(
+        np.uint8
+    )
+    blocks = study.real_examples(SimpleNamespace(images=images, labels=labels), 2, num_classes=4)
+    assert [b.shape for b in blocks] == [(2, 2, 2, 3)] * 4
+    assert set(blocks[0][:, 0, 0, 0]) <= {0, 1, 2}
+    assert len(set(blocks[0][:, 0, 0, 0])) == 2  # no image twice
+    assert blocks[1][0, 0, 0, 0] == 3 and (blocks[1][1] == 255).all()  # padded
+    assert (blocks[3] == 255).all()  # a class without images: all padding
+    with pytest.raises(ValueError):
+        study.real_examples(SimpleNamespace(images=images, labels=labels), 0)
+
+
 def test_sample_epochs():
     assert study.sample_epochs(30, 4) == [1, 11, 20, 30]
     assert study.sample_epochs(1, 4) == [1]
