@@ -873,3 +873,256 @@ def class_agreement(table):
     ax.legend(fontsize="x-small", loc="upper left")
     fig.tight_layout()
     return fig
+
+
+# --- problems, augmentation and classroom figures
+def gradient_probe(probes: Mapping[str, pd.DataFrame]) -> matplotlib.figure.Figure:
+    """Discriminator outputs and generator gradient norms during a probe.
+
+    Parameters
+    ----------
+    probes : mapping of str to pandas.DataFrame
+        Label -> the table of :func:`gan_study.problems.discriminator_sharpening_probe`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: mean ``D(x)`` (solid) and ``D(G(z))`` (dotted) per discriminator update.
+        Right: generator gradient norms, minimax (solid) and non-saturating (dashed),
+        on a log scale. One colour per probe.
+    """
+    fig, (ax_d, ax_g) = plt.subplots(1, 2, figsize=(10, 3.8))
+    colours = class_colours(max(len(probes), 3))
+    for colour, (label, p) in zip(colours, probes.items(), strict=False):
+        ax_d.plot(p.step, p.d_real, color=colour, label=f"{label}: D(x)")
+        ax_d.plot(p.step, p.d_fake, color=colour, ls=":", label=f"{label}: D(G(z))")
+        ax_g.plot(p.step, p.grad_norm_minimax, color=colour, label=f"{label}: minimax")
+        ax_g.plot(
+            p.step,
+            p.grad_norm_nonsaturating,
+            color=colour,
+            ls="--",
+            label=f"{label}: non-saturating",
+        )
+    ax_d.set(xlabel="discriminator updates", ylabel="mean discriminator output", ylim=(-0.02, 1.02))
+    ax_g.set(xlabel="discriminator updates", ylabel="generator gradient norm", yscale="log")
+    ax_d.legend(fontsize="x-small")
+    ax_g.legend(fontsize="x-small")
+    fig.tight_layout()
+    return fig
+
+
+def history_overlay(
+    histories: Mapping[str, pd.DataFrame],
+    columns: Sequence[str],
+    *,
+    x: str = "epoch",
+) -> matplotlib.figure.Figure:
+    """One panel per ``history.csv`` column, one line per run.
+
+    Parameters
+    ----------
+    histories : mapping of str to pandas.DataFrame
+        Run label -> its history (:func:`gan_study.training.load_history`).
+    columns : sequence of str
+        Columns to plot, one panel each (e.g. ``d_loss``, ``grad_norm_g``).
+    x : str, default "epoch"
+        Column on the horizontal axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    names = {
+        "d_loss": "discriminator loss",
+        "g_loss": "generator loss",
+        "d_real": "mean D(x)",
+        "d_fake": "mean D(G(z))",
+        "grad_norm_g": "generator gradient norm",
+        "grad_norm_d": "discriminator gradient norm",
+    }
+    fig, axes = plt.subplots(1, len(columns), figsize=(3.3 * len(columns), 3.2), squeeze=False)
+    for ax, col in zip(axes[0], columns, strict=True):
+        for label, h in histories.items():
+            ax.plot(h[x], h[col], marker="o", ms=3, label=label)
+        ax.set(xlabel=x, title=names.get(col, col))
+    axes[0, -1].legend(fontsize="x-small")
+    fig.tight_layout()
+    return fig
+
+
+def collapse_comparison(scores: pd.DataFrame) -> matplotlib.figure.Figure:
+    """Diversity, precision/recall and predicted-class spread of several runs.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        One row per run (index: its label) with the columns of
+        :func:`gan_study.problems.collapse_scores`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels: mean pairwise SSIM (dashed line: real images), precision and
+        recall, effective number of predicted classes.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    labels = [str(i) for i in scores.index]
+    pos = np.arange(len(labels))
+    colours = class_colours(max(len(labels), 3))[: len(labels)]
+    axes[0].bar(pos, scores.ssim_fake, color=colours)
+    axes[0].axhline(float(scores.ssim_real.iloc[0]), color="k", ls="--", lw=1, label="real images")
+    axes[0].set(title="mean pairwise SSIM (lower = more diverse)", ylim=(0, 1))
+    axes[0].legend(fontsize="x-small")
+    w = 0.38
+    axes[1].bar(pos - w / 2, scores.precision, w, label="precision", color="#888888")
+    axes[1].bar(pos + w / 2, scores.recall, w, label="recall", color="#333333")
+    axes[1].set(title="precision and recall", ylim=(0, 1))
+    axes[1].legend(fontsize="x-small")
+    axes[2].bar(pos, scores.effective_classes, color=colours)
+    axes[2].set(title="effective number of predicted classes", ylim=(0, 7.2))
+    for ax in axes:
+        ax.set_xticks(pos, labels, rotation=15, ha="right", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def metric_heatmap(
+    table: pd.DataFrame, *, label: str, fmt: str = ".1f", cmap: str = "viridis_r"
+) -> matplotlib.figure.Figure:
+    """A heat map of a metric over a two-way grid, each cell annotated.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows and columns are the two grid parameters (their ``name`` labels the axes).
+    label : str
+        Name of the metric (colour-bar label).
+    fmt : str, default ".1f"
+        Format of the cell annotations.
+    cmap : str, default "viridis_r"
+        Colour map (reversed: dark is low).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(1.4 * table.shape[1] + 2.5, 0.8 * table.shape[0] + 1.6))
+    shown = table.copy()
+    shown.index = [f"{v:g}" if isinstance(v, float) else str(v) for v in shown.index]
+    sns.heatmap(shown, annot=True, fmt=fmt, cmap=cmap, cbar_kws={"label": label}, ax=ax)
+    ax.set(xlabel=table.columns.name or "", ylabel=table.index.name or "")
+    fig.tight_layout()
+    return fig
+
+
+def interval_plot(
+    summary: pd.DataFrame,
+    *,
+    order: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+    baseline: Mapping[str, float] | None = None,
+    points: pd.DataFrame | None = None,
+) -> matplotlib.figure.Figure:
+    """Mean and confidence interval of each score for each arm (one panel per score).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Rows of :func:`gan_study.augmentation.summarize_arms` (``arm``, ``score``,
+        ``mean``, ``low``, ``high``).
+    order : sequence of str
+        Arms from top to bottom.
+    labels : mapping, optional
+        Arm -> display label.
+    baseline : mapping, optional
+        Score -> value of the majority-class baseline (dashed line).
+    points : pandas.DataFrame, optional
+        Per-seed results (``arm`` and the score columns), drawn as small dots.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    scores = list(dict.fromkeys(summary.score))
+    fig, axes = plt.subplots(
+        1,
+        len(scores),
+        figsize=(4.6 * len(scores), 0.55 * len(order) + 1.4),
+        sharey=True,
+        squeeze=False,
+    )
+    ypos = {arm: i for i, arm in enumerate(order)}
+    for ax, score in zip(axes[0], scores, strict=True):
+        rows = summary[summary.score == score].set_index("arm")
+        for arm in order:
+            if arm not in rows.index:
+                continue
+            r = rows.loc[arm]
+            y = ypos[arm]
+            if np.isfinite(r.low) and np.isfinite(r.high):
+                ax.plot([r.low, r.high], [y, y], color="k", lw=2)
+            ax.plot(r["mean"], y, "o", color="k", ms=7)
+            if points is not None:
+                vals = points.loc[points.arm == arm, score]
+                ax.plot(vals, np.full(len(vals), y + 0.18), ".", color="#888888", ms=5)
+        if baseline is not None and score in baseline:
+            ax.axvline(baseline[score], color="#c44e52", ls="--", lw=1, label="majority class")
+            ax.legend(fontsize="x-small", loc="lower right")
+        ax.set(xlabel=score.replace("_", " "))
+    axes[0, 0].set_yticks(range(len(order)), [labels.get(a, a) if labels else a for a in order])
+    axes[0, 0].invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def per_class_recall(
+    results: pd.DataFrame,
+    class_names: Sequence[str],
+    *,
+    order: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> matplotlib.figure.Figure:
+    """Grouped bars of per-class recall by arm (mean over seeds, min-max whiskers).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Per-seed rows with ``arm`` and ``recall_<class>`` columns.
+    class_names : sequence of str
+    order : sequence of str
+        Arms, in bar order within each class.
+    labels : mapping, optional
+        Arm -> display label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    k = len(order)
+    w = 0.8 / k
+    x = np.arange(len(class_names))
+    for i, arm in enumerate(order):
+        sub = results[results.arm == arm]
+        if sub.empty:
+            continue
+        cols = [f"recall_{c}" for c in class_names]
+        mean = sub[cols].mean().to_numpy()
+        lo = mean - sub[cols].min().to_numpy()
+        hi = sub[cols].max().to_numpy() - mean
+        ax.bar(
+            x + (i - (k - 1) / 2) * w,
+            mean,
+            w,
+            yerr=[lo, hi],
+            capsize=2,
+            label=labels.get(arm, arm) if labels else arm,
+        )
+    ax.set_xticks(x, class_names)
+    ax.set(ylabel="recall on the test split", ylim=(0, 1.05))
+    ax.legend(fontsize="x-small", ncols=2)
+    fig.tight_layout()
+    return fig

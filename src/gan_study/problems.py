@@ -41,6 +41,19 @@ import pandas as pd
 GENERATOR_LOSSES = ("minimax", "nonsaturating")
 
 
+def train_subset(images: np.ndarray, max_train_images: int | None) -> np.ndarray:
+    """The training images a run with ``max_train_images`` sees.
+
+    The same rule as :class:`gan_study.config.TrainConfig`: the first
+    ``max_train_images`` positions of a fixed permutation (seed 0), in their
+    original order; all images when ``None`` or when there are fewer.
+    """
+    if max_train_images is None or max_train_images >= len(images):
+        return images
+    keep = np.sort(np.random.default_rng(0).permutation(len(images))[:max_train_images])
+    return images[keep]
+
+
 # ----------------------------------------------------------- vanishing gradients
 def _call(model, x, labels, conditional: bool, training: bool = False):
     return model([x, labels], training=training) if conditional else model(x, training=training)

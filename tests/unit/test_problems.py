@@ -117,3 +117,16 @@ def test_grid_configs_vary_only_lr_and_batch():
     assert len({c.run_name() for c in grid}) == 6
     with pytest.raises(ValueError):
         problems.grid_configs(base, [1e-4], [0])
+
+
+def test_train_subset_is_the_trainers_subset():
+    from gan_study import training
+    from gan_study.config import TrainConfig
+
+    images = np.zeros((50, 28, 28, 3), np.uint8)
+    images[:, 0, 0, 0] = np.arange(50)
+    cfg = TrainConfig(model="dcgan", max_train_images=12)
+    seen, _ = training._load_data(cfg, None, images, None)
+    np.testing.assert_array_equal(problems.train_subset(images, 12), seen)
+    assert problems.train_subset(images, None) is images
+    assert problems.train_subset(images, 80) is images
