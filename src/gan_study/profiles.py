@@ -45,16 +45,86 @@ STANDARD: dict[str, dict[str, Any]] = {
     "99_environment": {
         "check_tensorflow": True,
     },
+    # 05-07: the GAN runs of 06/07 are the training chapter's cdcgan/dcgan runs (same
+    # TrainConfig, so they are reused, not retrained). 05 trains its own short runs on a
+    # subset: about 10 runs of max_train_images x problem_epochs images each.
+    "05_gan_problems": {
+        "data_dir": None,
+        "image_size": 28,
+        "seed": 0,
+        "seeds": [0, 1, 2],
+        "max_train_images": 2048,
+        "problem_epochs": 8,
+        "batch_size": 64,
+        "probe_steps": 300,
+        "probe_every": 25,
+        "collapse_lr_g": 2e-3,
+        "grid_learning_rates": [5e-5, 2e-4, 1e-3],
+        "grid_batch_sizes": [32, 64],
+        "n_eval": 1000,
+        "classifier_epochs": 30,
+    },
+    "06_synthetic_data": {
+        "data_dir": None,
+        "image_size": 28,
+        "seeds": [0, 1, 2],
+        "classifier_epochs": 30,
+        "topup_target": 500,
+        "gan_epochs": 5,
+        "gan_batch_size": 128,
+        "gan_seed": 0,
+        "gan_max_train_images": None,
+        "n_boot": 1000,
+        "interpolation_steps": 9,
+        "interpolation_rows": 4,
+    },
+    "07_classroom": {
+        "data_dir": None,
+        "image_size": 28,
+        "seed": 0,
+        "quiz_images": 16,
+        "gan_model": "dcgan",
+        "gan_epochs": 5,
+        "gan_batch_size": 128,
+        "gan_seed": 0,
+        "gan_max_train_images": None,
+    },
 }
 
 #: How ``quick`` differs from ``standard`` (at most ~5 minutes per notebook on 2 CPU cores).
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
     "02_data": {"image_size": 28, "images_per_class": 6},
+    "05_gan_problems": {
+        "seeds": [0, 1],
+        "max_train_images": 256,
+        "problem_epochs": 2,
+        "probe_steps": 40,
+        "probe_every": 10,
+        "grid_learning_rates": [2e-4, 1e-3],
+        "grid_batch_sizes": [64],
+        "n_eval": 300,
+    },
+    "06_synthetic_data": {
+        "seeds": [0],
+        "n_boot": 200,
+        "interpolation_steps": 7,
+        "interpolation_rows": 2,
+    },
 }
 
 #: How ``full`` differs from ``standard`` (meant for a GPU machine).
 FULL_CHANGES: dict[str, dict[str, Any]] = {
     "02_data": {"image_size": 64, "images_per_class": 10},
+    "05_gan_problems": {
+        "seeds": [0, 1, 2, 3, 4],
+        "max_train_images": 4096,
+        "problem_epochs": 20,
+        "probe_steps": 500,
+        "grid_learning_rates": [2e-5, 5e-5, 2e-4, 5e-4, 1e-3, 2e-3],
+        "grid_batch_sizes": [32, 64, 128],
+        "n_eval": 2000,
+    },
+    "06_synthetic_data": {"seeds": [0, 1, 2, 3, 4]},
 }
 
 DEFAULT_PROFILE = "standard"

@@ -1,0 +1,413 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The problems of Table I, measured
+#
+# The 2023 report lists, in its Table I, five problems met when training GANs:
+# non-convergence, mode collapse, instability, vanishing gradients and
+# sensitivity to hyperparameters {cite:p}`mukesh2023empowering`. It describes them
+# in words and measures none of them. They are well known
+# {cite:p}`goodfellow2016tutorial,salimans2016improved`, and each has a precise
+# meaning that can be checked on our own data. This chapter does that, with one
+# short, seeded experiment per row: the same DCGAN {cite:p}`radford2016dcgan` as
+# in the training chapter, trained on a fixed subset of the lesion-disjoint
+# training split so that each experiment takes minutes on a laptop CPU.
+#
+# Short runs on a subset do not make good generators, and they are not meant to:
+# each experiment isolates one effect and compares two settings that differ in
+# one thing. What a problem looks like after hours of training on a GPU is
+# another question; the `full` profile of the book runs the same code longer.
+
+# %% tags=["parameters"]
+data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
+image_size = 28  # side of the square images in pixels
+seed = 0  # seed of the reference run, the probes and the evaluation samples
+seeds = [0, 1, 2]  # seeds of the non-convergence runs
+max_train_images = 2048  # every GAN run of this chapter trains on this many images
+problem_epochs = 8  # epochs of every GAN run of this chapter
+batch_size = 64  # batch size of the reference run
+probe_steps = 300  # discriminator updates in the vanishing-gradient probe
+probe_every = 25  # measure the generator gradient every this many updates
+collapse_lr_g = 2e-3  # the generator learning rate that provokes mode collapse
+grid_learning_rates = [5e-5, 2e-4, 1e-3]  # rows of the sensitivity grid (lr_g = lr_d)
+grid_batch_sizes = [32, 64]  # columns of the sensitivity grid
+n_eval = 1000  # generated and real images per evaluation
+classifier_epochs = 30  # epochs of the real-data classifier (its features score the runs)
+
+# %%
+import dataclasses
+
+import keras
+import numpy as np
+import pandas as pd
+
+from gan_study import classifier, data, metrics, models, plots, problems, training
+from gan_study.config import TrainConfig
+
+plots.set_style()
+lesions = data.load(image_size=image_size, data_dir=data_dir)
+base = TrainConfig(
+    model="dcgan",
+    epochs=problem_epochs,
+    batch_size=batch_size,
+    seed=seed,
+    image_size=image_size,
+    max_train_images=max_train_images,
+)
+
+
+def run(config):
+    """Train (or reuse) a run of this chapter and return its directory."""
+    return training.train(config, data_dir=data_dir, progress=False)
+
+
+reference = run(base)
+train_subset = problems.train_subset(lesions.train.images, max_train_images)
+plots.glue_value("n_subset", len(train_subset), ",d")
+plots.glue_value("problem_epochs", problem_epochs)
+plots.glue_value("batch_size", batch_size)
+
+# %% [markdown]
+# Every run in this chapter trains the DCGAN for {glue:text}`problem_epochs`
+# epochs on the same {glue:text}`n_subset` training images (batch size
+# {glue:text}`batch_size` unless the experiment varies it), with the
+# non-saturating loss and Adam (learning rate 2e-4, $\beta_1 = 0.5$) of the
+# DCGAN paper unless the experiment changes them. Equal settings give the same
+# run directory, so the runs are trained once and shared between the sections.
+#
+# ## Vanishing gradients
+#
+# In the original formulation of the game {cite:p}`goodfellow2014gan` the
+# generator minimises $\log(1 - D(G(z)))$. When the discriminator rejects the
+# generated images confidently, $D(G(z)) \to 0$ and this loss is flat: its
+# gradient with respect to the discriminator's logit $\ell$ is
+# $-\sigma(\ell)$, which vanishes as $\ell \to -\infty$. The *non-saturating*
+# loss, $-\log D(G(z))$, has the gradient $-(1 - \sigma(\ell))$, which is largest
+# exactly then. Arjovsky and Bottou {cite:p}`arjovsky2017principled` showed the
+# effect by freezing a generator, training a discriminator against it and
+# watching the generator's gradient. We repeat their experiment on skin lesions,
+# for an untrained generator and for the generator of the reference run.
+
+
+# %%
+def probe(generator):
+    gan = models.build("dcgan", image_size=image_size)  # a fresh discriminator each time
+    return problems.discriminator_sharpening_probe(
+        generator,
+        gan.discriminator,
+        train_subset,
+        latent_dim=gan.latent_dim,
+        steps=probe_steps,
+        probe_every=probe_every,
+        seed=seed,
+    )
+
+
+keras.utils.set_random_seed(seed)
+probes = {
+    "untrained generator": probe(models.build("dcgan", image_size=image_size).generator),
+    f"after {problem_epochs} epochs": probe(training.load_generator(reference, ema=False)),
+}
+plots.glue_figure("fig-problems-probe", plots.gradient_probe(probes))
+last = {name: p.iloc[-1] for name, p in probes.items()}
+trained = last[f"after {problem_epochs} epochs"]
+plots.glue_value("probe_steps", probe_steps)
+plots.glue_value("probe_d_fake", trained.d_fake, ".3f")
+plots.glue_value("probe_d_acc", trained.d_accuracy, ".1%")
+plots.glue_value(
+    "probe_ratio",
+    trained.grad_norm_nonsaturating / max(trained.grad_norm_minimax, 1e-30),
+    ",.0f",
+)
+plots.show_markdown(
+    plots.markdown_table(
+        pd.DataFrame(
+            {
+                "generator": list(last),
+                "D accuracy": [f"{r.d_accuracy:.1%}" for r in last.values()],
+                "mean D(G(z))": [f"{r.d_fake:.3g}" for r in last.values()],
+                "‖∇‖ minimax": [f"{r.grad_norm_minimax:.3g}" for r in last.values()],
+                "‖∇‖ non-saturating": [f"{r.grad_norm_nonsaturating:.3g}" for r in last.values()],
+            }
+        )
+    )
+)
+
+# %% [markdown]
+# ```{glue:figure} fig-problems-probe
+# :alt: Two panels against discriminator updates. Left, the discriminator's mean output on real images rises towards one and on generated images falls towards zero. Right, on a log scale, the generator's gradient norm under the minimax loss falls by orders of magnitude while under the non-saturating loss it stays high or grows.
+# :name: fig-problems-probe
+#
+# A discriminator trained against a frozen generator. Left: its mean output on
+# real images, $D(x)$, and on generated images, $D(G(z))$. Right: the norm of the
+# generator's gradient under the minimax loss (solid) and the non-saturating loss
+# (dashed), on the same images. Line colours distinguish the two generators.
+# ```
+#
+# After {glue:text}`probe_steps` updates the discriminator classifies
+# {glue:text}`probe_d_acc` of the images correctly and gives the trained
+# generator's images a mean $D(G(z))$ of {glue:text}`probe_d_fake`. By then the
+# non-saturating gradient is {glue:text}`probe_ratio` times larger than the
+# minimax gradient: a generator trained with the minimax loss would hardly move.
+#
+# Does this matter in an actual training run, where the discriminator is not
+# trained to the end between generator steps? The next figure trains the same
+# model twice, once with each loss, and follows the generator's gradient norm
+# and the discriminator's outputs epoch by epoch.
+
+# %%
+minimax = run(dataclasses.replace(base, loss="minimax"))
+curves = {
+    "non-saturating": training.load_history(reference),
+    "minimax": training.load_history(minimax),
+}
+plots.glue_figure(
+    "fig-problems-loss-curves",
+    plots.history_overlay(curves, ["grad_norm_g", "d_real", "d_fake"]),
+)
+plots.glue_value("mm_grad_last", curves["minimax"].grad_norm_g.iloc[-1], ".3g")
+plots.glue_value("ns_grad_last", curves["non-saturating"].grad_norm_g.iloc[-1], ".3g")
+plots.glue_value("mm_dfake_last", curves["minimax"].d_fake.iloc[-1], ".3f")
+plots.glue_value("ns_dfake_last", curves["non-saturating"].d_fake.iloc[-1], ".3f")
+samples = np.concatenate(
+    [training.generate(training.load_generator(r), 8, seed=seed) for r in (reference, minimax)]
+)
+plots.glue_figure(
+    "fig-problems-loss-samples",
+    plots.image_grid(samples, 8, row_labels=["non-saturating", "minimax"]),
+)
+
+# %% [markdown]
+# ```{glue:figure} fig-problems-loss-curves
+# :alt: Three line charts against epochs comparing a run with the non-saturating loss and one with the minimax loss: the generator's gradient norm, the mean discriminator output on real images and on generated images.
+# :name: fig-problems-loss-curves
+#
+# The same DCGAN, data and seed trained with the non-saturating and with the
+# minimax generator loss: the generator's mean gradient norm per epoch and the
+# discriminator's mean outputs.
+# ```
+#
+# ```{glue:figure} fig-problems-loss-samples
+# :alt: Two rows of eight small generated images, the top row from the non-saturating run and the bottom row from the minimax run.
+# :name: fig-problems-loss-samples
+#
+# Images of the two runs after the last epoch (EMA generators, the same latent
+# codes in each column).
+# ```
+#
+# In the last epoch the generator's gradient norm is {glue:text}`mm_grad_last`
+# with the minimax loss and {glue:text}`ns_grad_last` with the non-saturating one;
+# the discriminator's mean output on generated images is
+# {glue:text}`mm_dfake_last` and {glue:text}`ns_dfake_last`. The curves, not these
+# two numbers, carry the finding: read them for whether the minimax run's
+# gradient shrinks while the discriminator wins.
+#
+# ## Mode collapse
+#
+# A collapsed generator maps many latent codes to a few images: it can fool the
+# current discriminator with a narrow set of outputs
+# {cite:p}`goodfellow2016tutorial,metz2017unrolled`. Two measurements make it
+# visible without looking at pictures. The *mean pairwise SSIM* of generated
+# images rises above that of real images when the images are too alike, and
+# *recall* {cite:p}`kynkaanniemi2019improved` (the share of real images whose
+# neighbourhood in the classifier's feature space contains a generated image)
+# falls when the generated images cover only part of the data. We also count
+# how the real-data classifier spreads the generated images over the seven
+# diagnoses, as an effective number of classes between 1 and 7.
+#
+# To provoke collapse we give the generator a learning rate ten times larger
+# than the discriminator's: each generator step then moves far towards whatever
+# the current discriminator accepts, and the discriminator cannot catch up.
+
+# %%
+collapse = run(dataclasses.replace(base, lr_g=collapse_lr_g))
+judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
+pick = np.random.default_rng(seed).permutation(len(lesions.test.images))[:n_eval]
+real_eval = lesions.test.images[np.sort(pick)]
+settings = {
+    "reference (lr_g = 2e-4)": reference,
+    f"provoked (lr_g = {collapse_lr_g:g})": collapse,
+}
+scores = pd.DataFrame(
+    {
+        name: problems.collapse_scores(
+            training.generate(training.load_generator(r), len(real_eval), seed=seed),
+            real_eval,
+            judge,
+            seed=seed,
+        )
+        for name, r in settings.items()
+    }
+).T
+plots.glue_figure("fig-problems-collapse", plots.collapse_comparison(scores))
+ref, prov = scores.iloc[0], scores.iloc[1]
+for key, row in (("ref", ref), ("prov", prov)):
+    plots.glue_value(f"{key}_ssim", row.ssim_fake, ".3f")
+    plots.glue_value(f"{key}_recall", row.recall, ".3f")
+    plots.glue_value(f"{key}_classes", row.effective_classes, ".2f")
+plots.glue_value("real_ssim", ref.ssim_real, ".3f")
+plots.glue_value("collapse_lr_g", collapse_lr_g, "g")
+grid = np.concatenate(
+    [training.generate(training.load_generator(r), 16, seed=seed + 1) for r in settings.values()]
+)
+plots.glue_figure(
+    "fig-problems-collapse-samples",
+    plots.image_grid(grid, 16, row_labels=["reference", "provoked"]),
+)
+plots.show_markdown(plots.markdown_table(scores.round(3), index=True))
+
+# %% [markdown]
+# ```{glue:figure} fig-problems-collapse-samples
+# :alt: Two rows of sixteen generated images; top row from the reference run, bottom row from the run with a ten times larger generator learning rate.
+# :name: fig-problems-collapse-samples
+#
+# Sixteen images from each run (EMA generators, the same latent codes).
+# ```
+#
+# ```{glue:figure} fig-problems-collapse
+# :alt: Bar charts comparing the reference and the provoked run: mean pairwise SSIM of generated images next to the value for real images, precision and recall, and the effective number of predicted classes.
+# :name: fig-problems-collapse
+#
+# Diversity and coverage of {glue:text}`n_eval_text` generated images against as
+# many real test images. The dashed line is the mean pairwise SSIM of the real
+# images: bars above it mean generated images that look more alike than real
+# lesions do.
+# ```
+#
+# Real test images have a mean pairwise SSIM of {glue:text}`real_ssim`. The
+# reference run's images reach {glue:text}`ref_ssim`, with recall
+# {glue:text}`ref_recall` and {glue:text}`ref_classes` effective classes; the run
+# with generator learning rate {glue:text}`collapse_lr_g` reaches
+# {glue:text}`prov_ssim`, recall {glue:text}`prov_recall` and
+# {glue:text}`prov_classes` effective classes. A collapse shows as a higher SSIM,
+# a lower recall and fewer classes at once; one of the three alone is not enough.
+#
+# ## Non-convergence and instability
+#
+# A GAN has no loss that goes down when the model gets better: the two losses
+# measure a game, and gradient descent on a game need not settle
+# {cite:p}`mescheder2018converge`. Here the reference setting is trained with
+# several seeds and everything else fixed; the figure shows how the losses and
+# the discriminator's outputs move from epoch to epoch, and the table how much
+# they still move in the second half of training.
+
+# %%
+seed_runs = {s: run(dataclasses.replace(base, seed=s)) for s in seeds}
+histories = {s: training.load_history(r) for s, r in seed_runs.items()}
+plots.glue_figure(
+    "fig-problems-seeds",
+    plots.history_overlay(
+        {f"seed {s}": h for s, h in histories.items()}, ["d_loss", "g_loss", "d_real", "d_fake"]
+    ),
+)
+osc = problems.oscillation_summary(histories, ["d_loss", "g_loss", "d_fake"])
+plots.show_markdown(plots.markdown_table(osc.round(4)))
+final_g = osc[osc.column == "g_loss"].final
+plots.glue_value("n_seeds", len(seeds))
+plots.glue_value("g_loss_final_min", final_g.min(), ".3f")
+plots.glue_value("g_loss_final_max", final_g.max(), ".3f")
+late_change = osc[osc.column == "g_loss"].late_mean_abs_change
+late_trend = osc[osc.column == "g_loss"].late_trend.abs()
+plots.glue_value("g_change_median", late_change.median(), ".3f")
+plots.glue_value("g_trend_median", late_trend.median(), ".3f")
+
+# %% [markdown]
+# ```{glue:figure} fig-problems-seeds
+# :alt: Four line charts against epochs, one line per seed: discriminator loss, generator loss, mean D(x) and mean D(G(z)).
+# :name: fig-problems-seeds
+#
+# The reference setting trained with {glue:text}`n_seeds` seeds: losses and mean
+# discriminator outputs per epoch (each point is the mean over one epoch's
+# updates, which smooths the step-to-step oscillation).
+# ```
+#
+# With only the seed changed, the generator loss ends between
+# {glue:text}`g_loss_final_min` and {glue:text}`g_loss_final_max`. In the second
+# half of training it still changes by {glue:text}`g_change_median` per epoch
+# (median over seeds), against a drift of {glue:text}`g_trend_median` per epoch:
+# when the change is much larger than the drift, the loss is moving without
+# going anywhere. None of this says whether the images got better; that is what
+# the evaluation chapter measures. A falling or flat generator loss is not a
+# sign of convergence, and a rising one is not a sign of failure.
+#
+# ## Sensitivity to hyperparameters
+#
+# Lucic et al. {cite:p}`lucic2018equal` found that differences between GAN
+# variants shrink once every variant gets the same search budget, while the
+# spread *within* one variant across hyperparameters is large. The last
+# experiment trains the reference model on a small grid of learning rates (the
+# same for both networks) and batch sizes and scores each run by the Fréchet
+# distance {cite:p}`heusel2017gans` between generated and real test images in the
+# feature space of the study's classifier. Lower is better; the real-versus-real
+# value at the same sample size is the floor.
+
+# %%
+grid_runs = {
+    (c.lr_g, c.batch_size): run(c)
+    for c in problems.grid_configs(base, grid_learning_rates, grid_batch_sizes)
+}
+real_features = judge.features(real_eval)
+fd = pd.Series(
+    {
+        key: metrics.frechet_distance(
+            real_features,
+            judge.features(
+                training.generate(training.load_generator(r), len(real_eval), seed=seed)
+            ),
+        )
+        for key, r in grid_runs.items()
+    }
+)
+fd_table = fd.unstack()
+fd_table.index.name, fd_table.columns.name = "learning rate", "batch size"
+floor = metrics.frechet_floor(
+    judge.features(lesions.train.images), real_features, len(real_eval), seed=seed
+)
+plots.glue_value("fd_floor", floor["floor_mean"], ".1f")
+plots.glue_figure("fig-problems-grid", plots.metric_heatmap(fd_table, label="Fréchet distance"))
+best, worst = fd.idxmin(), fd.idxmax()
+plots.glue_value("fd_best", fd.min(), ".1f")
+plots.glue_value("fd_worst", fd.max(), ".1f")
+plots.glue_value("fd_best_setting", f"learning rate {best[0]:g}, batch size {best[1]}")
+plots.glue_value("fd_worst_setting", f"learning rate {worst[0]:g}, batch size {worst[1]}")
+plots.glue_value("fd_ratio", fd.max() / fd.min(), ".1f")
+plots.glue_value("n_eval_text", len(real_eval), ",d")
+
+# %% [markdown]
+# ```{glue:figure} fig-problems-grid
+# :alt: Heat map of the Fréchet distance for each combination of learning rate (rows) and batch size (columns), with the value written in each cell.
+# :name: fig-problems-grid
+#
+# Fréchet distance in the classifier's feature space ({glue:text}`n_eval_text`
+# generated against as many real test images) after
+# {glue:text}`problem_epochs` epochs, for each learning rate and batch size.
+# Every cell is one seed; an epoch is a fixed number of images, so a smaller
+# batch also means more updates.
+# ```
+#
+# The best cell ({glue:text}`fd_best_setting`) reaches {glue:text}`fd_best`, the
+# worst ({glue:text}`fd_worst_setting`) {glue:text}`fd_worst`: a factor of
+# {glue:text}`fd_ratio` from two knobs the report does not mention. The floor,
+# the distance between two samples of real images of this size, is
+# {glue:text}`fd_floor`. A grid of one seed per cell cannot separate a
+# hyperparameter's effect from seed-to-seed noise (see the previous section);
+# the `full` profile adds seeds.
+#
+# ## What Table I looks like on our data
+#
+# | Table I row | measured here | where |
+# |---|---|---|
+# | Vanishing gradients | generator gradient norm under both losses, with the discriminator trained against a frozen generator and in training | {numref}`fig-problems-probe`, {numref}`fig-problems-loss-curves` |
+# | Mode collapse | mean pairwise SSIM, recall and predicted-class spread of a provoked run next to the reference | {numref}`fig-problems-collapse` |
+# | Non-convergence, instability | losses and discriminator outputs over epochs and seeds | {numref}`fig-problems-seeds` |
+# | Sensitivity to hyperparameters | Fréchet distance over a learning-rate by batch-size grid | {numref}`fig-problems-grid` |
