@@ -63,6 +63,8 @@ FINGERPRINT_ENV = ("GAN_STUDY_DATA_DIR", "GAN_STUDY_CACHE_DIR", "GAN_STUDY_RUNS_
 #: Notebooks whose stem starts with this go to the appendix part of the toc.
 APPENDIX_PREFIX = "9"
 REFERENCES_BIB = Path(__file__).parent / "resources" / "literature" / "references.bib"
+#: The package whose files are part of every notebook's fingerprint.
+PACKAGE_DIR = Path(gan_study.__file__).parent
 
 
 class BuildError(Exception):
@@ -329,10 +331,9 @@ def resolve_parameters(
 
 # ---------------------------------------------------------------- fingerprint
 def _package_files() -> list[Path]:
-    pkg = Path(gan_study.__file__).parent
     return sorted(
         p
-        for p in pkg.rglob("*")
+        for p in PACKAGE_DIR.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".pyo"}
     )
 
@@ -349,9 +350,8 @@ def fingerprint(notebook: Path, params: Mapping[str, Any]) -> str:
     h = hashlib.sha256()
     h.update(b"notebook\0" + Path(notebook).read_bytes())
     h.update(b"params\0" + json.dumps(params, sort_keys=True, default=repr).encode())
-    pkg = Path(gan_study.__file__).parent
     for f in _package_files():
-        h.update(b"file\0" + str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
+        h.update(b"file\0" + str(f.relative_to(PACKAGE_DIR)).encode() + b"\0" + f.read_bytes())
     for var in FINGERPRINT_ENV:
         h.update(f"env\0{var}={os.environ.get(var, '')}".encode())
     h.update(f"python\0{sys.version}".encode())

@@ -1,0 +1,142 @@
+"""The quick-profile report end to end: built once per session, checked several ways.
+
+Needs the real data (``real_data_root``) and ``book/_mathjax`` (``make
+book/_mathjax/tex-chtml.js``). Sphinx warnings fail the build (``strict``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from gan_study import report
+
+pytestmark = [pytest.mark.book, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def book(real_data_root, shared_cache_dir, tmp_path_factory):
+    """Build the quick profile once; yields the BuildResult."""
+    saved = {k: os.environ.get(k) for k in ("GAN_STUDY_DATA_DIR", "GAN_STUDY_CACHE_DIR")}
+    os.environ["GAN_STUDY_DATA_DIR"] = str(real_data_root)
+    os.environ["GAN_STUDY_CACHE_DIR"] = str(shared_cache_dir)
+    try:
+        result = report.build(
+            "quick", root=ROOT, build_dir=tmp_path_factory.mktemp("book"), strict=True
+        )
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    yield result
+
+
+def pages(html_dir: Path) -> list[Path]:
+    return [p for p in html_dir.rglob("*.html") if "_static" not in p.parts]
+
+
+class _Images(HTMLParser):
+    """Collect <img> tags with their alt text and whether they sit in a captioned figure."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self.stack, self.scripts, self.links = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "figure":
+            self.stack.append({"caption": False, "imgs": []})
+        elif tag == "figcaption" and self.stack:
+            self.stack[-1]["caption"] = True
+        elif tag == "img":
+            img = {"src": a.get("src", ""), "alt": a.get("alt", ""), "in_figure": bool(self.stack)}
+            self.images.append(img)
+            if self.stack:
+                self.stack[-1]["imgs"].append(img)
+        elif tag == "script" and a.get("src"):
+            self.scripts.append(a["src"])
+        elif tag == "link" and a.get("rel") in ("stylesheet", "preload"):
+            self.links.append(a.get("href", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "figure" and self.stack:
+            fig = self.stack.pop()
+            for img in fig["imgs"]:
+                img["captioned"] = fig["caption"]
+
+
+def parse(page: Path) -> _Images:
+    p = _Images()
+    p.feed(page.read_text(encoding="utf-8"))
+    return p
+
+
+def test_every_chapter_has_a_page(book):
+    for nb in report.discover_notebooks(ROOT):
+        page = book.html_dir / "notebooks" / f"{nb.stem}.html"
+        assert page.is_file(), f"no page for {nb.name}"
+    assert (book.html_dir / "intro.html").is_file()
+    assert (book.html_dir / "bibliography.html").is_file()
+
+
+def test_every_referenced_image_exists(book):
+    for page in pages(book.html_dir):
+        for img in parse(page).images:
+            src = img["src"]
+            if src.startswith(("http:", "https:", "data:")):
+                continue
+            assert (page.parent / src.split("#")[0]).resolve().is_file(), f"{page.name}: {src}"
+
+
+def test_chapter_figures_have_alt_text_and_a_caption(book):
+    n = 0
+    for page in (book.html_dir / "notebooks").glob("*.html"):
+        for img in parse(page).images:
+            if img["src"].startswith("../_static/"):
+                continue  # theme logos
+            n += 1
+            assert img["alt"] and not img["alt"].endswith(".png"), f"{page.name}: {img['src']}"
+            assert img.get("captioned"), f"{page.name}: figure without caption {img['src']}"
+    assert n >= 6
+
+
+def test_no_error_output_in_any_page(book):
+    for page in pages(book.html_dir):
+        text = page.read_text(encoding="utf-8")
+        assert "Traceback (most recent call last)" not in text, page.name
+        assert 'class="output traceback' not in text, page.name
+        assert "PapermillExecutionError" not in text, page.name
+        assert not re.search(r'class="output stderr".{0,400}Error', text, re.S), page.name
+
+
+def test_mathjax_is_local_and_nothing_loads_from_a_cdn(book):
+    lit = (book.html_dir / "notebooks" / "01_literature.html").read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-chtml.js" in lit, "the equation page must load the local MathJax"
+    assert (book.html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    for page in pages(book.html_dir):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"cdn\.jsdelivr|cdnjs|mathjax@|polyfill\.io", text), page.name
+        parsed = parse(page)
+        remote = [
+            s for s in parsed.scripts + parsed.links if s.startswith(("http:", "https:", "//"))
+        ]
+        assert not remote, f"{page.name} loads {remote}"
+
+
+def test_glued_numbers_reach_the_prose(book):
+    text = (book.html_dir / "notebooks" / "02_data.html").read_text(encoding="utf-8")
+    # the data chapter glues the total image count into its first paragraph
+    assert re.search(r"uses all\s+(<[^>]+>\s*)*10,015", text)
+
+
+def test_every_notebook_left_a_fresh_stamp(book):
+    stamps = {p.name for p in (book.html_dir.parent / "executed").glob("*.stamp.json")}
+    assert stamps == {f"{nb.stem}.stamp.json" for nb in report.discover_notebooks(ROOT)}

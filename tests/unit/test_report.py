@@ -1,0 +1,220 @@
+"""Parameters, overrides, reuse and failures of the report machinery, on throwaway notebooks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gan_study import cli, profiles, report
+
+HEADER = "# %% [markdown]\n# # {title}\n\n"
+PARAMS = '# %% tags=["parameters"]\n{body}\n\n'
+
+
+def write_notebook(folder: Path, name: str, params: str, code: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.py"
+    text = HEADER.format(title=name) + (PARAMS.format(body=params) if params else "")
+    path.write_text(text + "# %%\n" + code + "\n")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def fake_package(tmp_path, monkeypatch):
+    """Fingerprint a stand-in package, so edits elsewhere in src/ do not disturb the tests."""
+    pkg = tmp_path / "fake_pkg"
+    pkg.mkdir()
+    (pkg / "mod.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(report, "PACKAGE_DIR", pkg)
+    return pkg
+
+
+@pytest.fixture()
+def repo(tmp_path):
+    """A tiny repository: notebooks/a.py (x, label) and notebooks/b.py (x, size)."""
+    nbs = tmp_path / "notebooks"
+    write_notebook(
+        nbs,
+        "a",
+        'x = 1\nlabel = "a"',
+        "from pathlib import Path\n"
+        "with open('a_runs.txt', 'a') as fh:\n    fh.write(f'{x} {label}\\n')",
+    )
+    write_notebook(nbs, "b", "x = 2\nsize = 0.5", "print(x * size)")
+    table = {
+        "standard": {"a": {"x": 1, "label": "a"}, "b": {"x": 2, "size": 0.5}},
+        "quick": {"a": {"x": 0, "label": "a"}, "b": {"x": 0, "size": 0.25}},
+    }
+    return tmp_path, table
+
+
+def test_parameters_cell_is_read_as_literals(repo):
+    root, _ = repo
+    assert report.notebook_parameters(root / "notebooks" / "a.py") == {"x": 1, "label": "a"}
+
+
+def test_parameters_cell_must_hold_literals(tmp_path):
+    nb = write_notebook(tmp_path, "bad", "x = len([1])", "pass")
+    with pytest.raises(report.BuildError, match="'x' must be a literal"):
+        report.notebook_parameters(nb)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("3", 3), ("0.5", 0.5), ("None", None), ("true", True), ("[1, 2]", [1, 2]), ("nv", "nv")],
+)
+def test_parse_value(text, value):
+    assert report.parse_value(text) == value
+
+
+def test_profile_values_and_overrides(repo):
+    root, table = repo
+    nbs = report.discover_notebooks(root)
+    assert [nb.stem for nb in nbs] == ["a", "b"]
+    assert report.resolve_parameters(nbs, "quick", profiles=table) == table["quick"]
+    ovs = report.parse_overrides([("x", "7"), ("b.size", "2.0")])
+    got = report.resolve_parameters(nbs, "standard", ovs, profiles=table)
+    assert got == {"a": {"x": 7, "label": "a"}, "b": {"x": 7, "size": 2.0}}
+    assert table["standard"]["a"]["x"] == 1  # the table itself is untouched
+
+
+def test_unknown_override_lists_the_valid_names(repo):
+    root, table = repo
+    nbs = report.discover_notebooks(root)
+    with pytest.raises(ValueError, match=r"no notebook has a parameter 'seed'.*label, size, x"):
+        report.resolve_parameters(nbs, "standard", report.parse_overrides([("seed", "1")]), table)
+    with pytest.raises(ValueError, match=r"notebook a has no parameter 'size'; valid: x, label"):
+        report.resolve_parameters(nbs, "standard", report.parse_overrides([("a.size", "1")]), table)
+    with pytest.raises(ValueError, match=r"no notebook 'c'; notebooks: a, b"):
+        report.resolve_parameters(nbs, "standard", report.parse_overrides([("c.x", "1")]), table)
+
+
+def test_override_of_the_wrong_type_is_rejected(repo):
+    root, table = repo
+    nbs = report.discover_notebooks(root)
+    with pytest.raises(ValueError, match="expects a int"):
+        report.resolve_parameters(nbs, "standard", report.parse_overrides([("x", "big")]), table)
+
+
+def test_profile_errors(repo):
+    root, table = repo
+    nbs = report.discover_notebooks(root)
+    with pytest.raises(ValueError, match="valid profiles: standard, quick"):
+        report.resolve_parameters(nbs, "full", profiles=table)
+    with pytest.raises(ValueError, match="notebook b has no entry in profile"):
+        report.resolve_parameters(nbs, "standard", profiles={"standard": {"a": {"x": 1}}})
+    bad = {"standard": {"a": {"x": 1, "zzz": 2}, "b": {}}}
+    with pytest.raises(ValueError, match="sets zzz for notebook a"):
+        report.resolve_parameters(nbs, "standard", profiles=bad)
+
+
+def test_reuse_when_unchanged_and_rerun_when_source_or_parameters_change(repo):
+    root, _ = repo
+    nb, out = root / "notebooks" / "a.py", root / "_build" / "executed"
+    runs = root / "a_runs.txt"
+
+    first = report.execute_notebook(nb, {"x": 1, "label": "a"}, out, cwd=root)
+    assert not first.reused and first.path.is_file()
+    stamp = json.loads((out / "a.stamp.json").read_text())
+    assert stamp["parameters"] == {"x": 1, "label": "a"}
+
+    again = report.execute_notebook(nb, {"x": 1, "label": "a"}, out, cwd=root)
+    assert again.reused
+    assert runs.read_text().splitlines() == ["1 a"]  # cwd is the root; ran once
+
+    report.execute_notebook(nb, {"x": 2, "label": "a"}, out, cwd=root)
+    nb.write_text(nb.read_text() + "\n# %%\nprint('changed')\n")
+    changed = report.execute_notebook(nb, {"x": 2, "label": "a"}, out, cwd=root)
+    assert not changed.reused
+    assert runs.read_text().splitlines() == ["1 a", "2 a", "2 a"]
+    assert report.is_fresh(nb, {"x": 2, "label": "a"}, out)
+    assert not report.is_fresh(nb, {"x": 3, "label": "a"}, out)
+
+
+def test_rerun_when_the_package_or_a_location_variable_changes(repo, fake_package, monkeypatch):
+    root, _ = repo
+    nb, out = root / "notebooks" / "b.py", root / "executed"
+    monkeypatch.delenv("GAN_STUDY_DATA_DIR", raising=False)
+    report.execute_notebook(nb, {"x": 2, "size": 0.5}, out, cwd=root)
+    assert report.is_fresh(nb, {"x": 2, "size": 0.5}, out)
+    (fake_package / "mod.py").write_text("VALUE = 2\n")
+    assert not report.is_fresh(nb, {"x": 2, "size": 0.5}, out)
+    (fake_package / "mod.py").write_text("VALUE = 1\n")
+    assert report.is_fresh(nb, {"x": 2, "size": 0.5}, out)
+    monkeypatch.setenv("GAN_STUDY_DATA_DIR", "/elsewhere")
+    assert not report.is_fresh(nb, {"x": 2, "size": 0.5}, out)
+
+
+def test_failing_notebook_names_itself_and_the_cell_and_is_not_fresh(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nb = write_notebook(
+        nbs, "03_broken", "n = 1", "y = n + 1\n\n# %%\nraise KeyError('no such run')"
+    )
+    out = tmp_path / "executed"
+    with pytest.raises(report.NotebookFailed) as info:
+        report.execute_notebook(nb, {"n": 1}, out, cwd=tmp_path)
+    err = info.value
+    assert err.notebook == "03_broken" and err.cell == 4 and err.ename == "KeyError"
+    message = str(err)
+    assert "03_broken.py" in message and "cell 4" in message and "no such run" in message
+    assert not (out / "03_broken.stamp.json").exists()
+    assert not (out / "03_broken.ipynb").exists()
+    assert (out / "03_broken.failed.ipynb").is_file()
+    assert not report.is_fresh(nb, {"n": 1}, out)
+
+
+def test_build_stops_at_the_failing_notebook(tmp_path):
+    nbs = tmp_path / "notebooks"
+    write_notebook(nbs, "01_ok", "", "print('fine')")
+    write_notebook(nbs, "02_bad", "", "1 / 0")
+    write_notebook(nbs, "03_later", "", "open('later_ran', 'w').close()")
+    with pytest.raises(report.NotebookFailed, match="02_bad.*ZeroDivisionError"):
+        report.build(
+            "standard", root=tmp_path, html=False, profiles={"standard": {}}, log=lambda s: None
+        )
+    assert not (tmp_path / "later_ran").exists()
+
+
+def test_only_selects_by_stem_or_number(repo):
+    root, table = repo
+    write_notebook(root / "notebooks", "02_data", "", "pass")
+    nbs = report.discover_notebooks(root)
+    assert [p.stem for p in report._select(nbs, ["02"])] == ["02_data"]
+    assert [p.stem for p in report._select(nbs, ["notebooks/a.py", "b"])] == ["a", "b"]
+    with pytest.raises(ValueError, match="--only zz: no such notebook"):
+        report._select(nbs, ["zz"])
+
+
+def test_toc_puts_9x_notebooks_in_the_appendix(tmp_path):
+    ex = [
+        report.Executed(n, tmp_path / f"{n}.ipynb", False, 0.0) for n in ("01_a", "02_b", "99_env")
+    ]
+    toc = report.write_toc(tmp_path, ex).read_text()
+    assert toc.index("notebooks/02_b") < toc.index("Appendix") < toc.index("notebooks/99_env")
+    assert "bibliography" in toc
+
+
+def test_missing_notebooks_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run gan-study book from the repository root"):
+        report.discover_notebooks(tmp_path)
+
+
+def test_cli_rejects_an_unknown_parameter_with_the_valid_list(repo, monkeypatch, capsys):
+    root, table = repo
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(profiles, "PROFILES", table)
+    code = cli.main(["book", "--profile", "quick", "-p", "epochs", "3", "--no-html"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "gan-study book: error:" in err and "valid parameters: label, size, x" in err
+
+
+def test_cli_reports_a_failing_notebook(tmp_path, monkeypatch, capsys):
+    write_notebook(tmp_path / "notebooks", "01_bad", "", "raise RuntimeError('kaput')")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(profiles, "PROFILES", {"quick": {}})
+    assert cli.main(["book", "--profile", "quick", "--no-html"]) == 1
+    err = capsys.readouterr().err
+    assert "01_bad" in err and "cell 2" in err and "RuntimeError: kaput" in err
