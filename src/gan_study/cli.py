@@ -126,11 +126,29 @@ def _run_train(args) -> int:
 # ----------------------------------------------------------------- evaluate
 def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="evaluate a trained run and write metrics.json")
+    p.add_argument("--run-dir", required=True, help="a finished run directory (gan-study train)")
+    p.add_argument(
+        "--n", type=int, default=2000, help="generated images to evaluate (default 2000)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the latent codes and subsamples")
+    p.add_argument(
+        "--data-dir", default=None, help="data root (default: $GAN_STUDY_DATA_DIR or data/raw)"
+    )
+    p.add_argument("--json", action="store_true", help="print the whole metrics.json")
     p.set_defaults(func=_run_evaluate)
 
 
 def _run_evaluate(args) -> int:
-    raise UserError("gan-study evaluate is not available yet")
+    from gan_study import evaluation
+
+    if args.n < 10:
+        raise UserError(f"--n must be at least 10, got {args.n}")
+    result = evaluation.evaluate_run(args.run_dir, n=args.n, seed=args.seed, data_dir=args.data_dir)
+    if args.json:
+        _print_json(result)
+    else:
+        print(evaluation.format_summary(result))
+    return 0
 
 
 # --------------------------------------------------------------------- book

@@ -1,0 +1,435 @@
+"""Evaluate generated images, or a trained run, with every metric of the study.
+
+:func:`evaluate_images` takes generated images (arrays) and the real data and
+returns one JSON-ready dictionary; :func:`evaluate_run` draws the images from a
+run directory's generator, calls it and writes ``metrics.json`` into the run
+directory (reused when it exists for the same ``n`` and ``seed``).
+
+Every number comes with what it needs to be read:
+
+* its **sample size** N and the **seed**;
+* the **feature extractor** (the study's own classifier,
+  :mod:`gan_study.classifier`) with its balanced accuracy on the held-out
+  test split;
+* the **real-versus-real floor**: the same metric computed for held-out real
+  test images against the same training images. A generator can only be
+  judged against that floor, never against 0.
+
+Memorisation results are proxies (distances and a three-sample test), not
+membership-inference or privacy guarantees; the returned dictionary says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from gan_study import classifier as classifier_mod
+from gan_study import metrics
+
+#: Version of the metrics.json layout; a file with another version is recomputed.
+SCHEMA_VERSION = 1
+METRICS_FILE = "metrics.json"
+
+PROXY_NOTE = (
+    "Memorisation metrics (nearest-neighbour distance ratios, C_T, closest pairs) are "
+    "proxies: they can reveal copying but cannot prove its absence, and they are not "
+    "membership-inference or differential-privacy guarantees."
+)
+
+
+def labels_like(train_labels: np.ndarray, n: int, seed: int, num_classes: int = 7) -> np.ndarray:
+    """``n`` labels whose class counts follow the training distribution.
+
+    Counts are allocated by largest remainder (so they match the training
+    proportions as closely as integers allow), then shuffled with ``seed``.
+    """
+    counts = np.bincount(np.asarray(train_labels).ravel(), minlength=num_classes)
+    share = counts / counts.sum() * n
+    alloc = np.floor(share).astype(int)
+    order = np.argsort(-(share - alloc), kind="stable")
+    alloc[order[: n - alloc.sum()]] += 1
+    labels = np.repeat(np.arange(num_classes), alloc)
+    return np.random.default_rng(seed).permutation(labels).astype(np.int64)
+
+
+def _json_ready(obj):
+    if isinstance(obj, dict):
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _json_ready(obj.tolist())
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        obj = float(obj)
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def _drop_arrays(d: dict, keys: tuple[str, ...]) -> dict:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+def evaluate_images(
+    fake_images: np.ndarray,
+    fake_labels: np.ndarray | None,
+    data,
+    clf,
+    *,
+    n: int,
+    seed: int,
+    train_images: np.ndarray | None = None,
+    fd_repeats: int = 3,
+    kid_subsets: int = 50,
+    diversity_pairs: int = 500,
+    ct_cells: int = 5,
+    inception_weights: str | os.PathLike | None = None,
+) -> dict:
+    """Every metric of the study for one set of generated images.
+
+    Parameters
+    ----------
+    fake_images : ndarray, shape (M, S, S, 3), uint8
+        Generated images; the first ``n`` are used.
+    fake_labels : ndarray, shape (M,), or None
+        Conditioning labels of a conditional generator (None otherwise).
+    data : gan_study.data.LesionData
+        The real data (``train`` is the reference, ``test`` the held-out real
+        sample of every floor).
+    clf : gan_study.classifier.Classifier
+        Feature extractor and judge, trained on ``data.train``.
+    n : int
+        Sample size of the distribution metrics. FD, KID and precision/recall
+        use ``min(n, len(fake), len(test), len(train))`` on both sides.
+    seed : int
+        Seeds every subsample.
+    train_images : ndarray, optional
+        The images the *generator* was trained on (default ``data.train.images``);
+        memorisation is measured against these.
+    fd_repeats, kid_subsets, diversity_pairs, ct_cells
+        Repetitions of the sampled metrics.
+    inception_weights : path, optional
+        Local ImageNet InceptionV3 weights; default: the Keras cache. Never
+        downloaded; without them ``inception`` says why it is unavailable.
+
+    Returns
+    -------
+    dict
+        JSON-ready. Top-level keys: ``schema``, ``n``, ``seed``, ``source``,
+        ``split``, ``image_size``, ``n_fake``, ``n_train``, ``n_heldout``,
+        ``heldout``, ``feature_extractor``, ``fd``, ``fd_inf``, ``kid``,
+        ``precision_recall``, ``class_agreement``, ``nearest_real``,
+        ``diversity``, ``memorization``, ``data_copying``, ``closest_pairs``,
+        ``rgb``, ``inception``, ``notes``. Each metric holds its generated-image
+        value next to its real-versus-real ``floor`` (held-out test images in
+        place of generated ones).
+    """
+    from gan_study.data import CLASS_NAMES
+
+    fake = np.asarray(fake_images)
+    if fake.ndim != 4 or fake.dtype != np.uint8:
+        raise ValueError(f"fake_images must be uint8 (N, S, S, 3), got {fake.dtype} {fake.shape}")
+    if fake.shape[1:] != data.train.images.shape[1:]:
+        raise ValueError(
+            f"generated images are {fake.shape[1:]} but the real data are "
+            f"{data.train.images.shape[1:]}: evaluate with the run's image_size"
+        )
+    if n < 10:
+        raise ValueError(f"n must be >= 10, got {n}")
+    fake = fake[:n]
+    if fake_labels is not None:
+        fake_labels = np.asarray(fake_labels).ravel()[:n]
+        if fake_labels.shape[0] != fake.shape[0]:
+            raise ValueError("fake_labels must have one entry per generated image")
+    train = data.train.images if train_images is None else np.asarray(train_images)
+    test, test_labels = data.test.images, data.test.labels
+    rng = np.random.default_rng(seed)
+
+    clf_scores = classifier_mod.evaluate(clf, data.test)
+    f_fake = clf.features(fake)
+    f_train = clf.features(data.train.images)
+    f_gan_train = f_train if train_images is None else clf.features(train)
+    f_test = clf.features(test)
+    n_eff = int(min(n, len(fake), len(test), len(f_train)))
+
+    # --- distribution distances at a fixed N, beside the real-vs-real floor
+    fd = metrics.frechet_floor(
+        f_train, f_test, n_eff, candidate=f_fake, repeats=fd_repeats, seed=seed
+    )
+    fd_inf = metrics.frechet_distance_infinity(f_fake, f_train, seed=seed)
+    fd_inf_floor = metrics.frechet_distance_infinity(f_test, f_train, seed=seed)
+    kid = metrics.kid(
+        f_fake, f_train, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
+    )
+    kid_floor = metrics.kid(
+        f_test, f_train, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
+    )
+    ref_idx = rng.choice(len(f_train), n_eff, replace=False)
+    pr = metrics.precision_recall(
+        f_train[ref_idx], f_fake[rng.choice(len(f_fake), n_eff, replace=False)], k=3
+    )
+    pr_floor = metrics.precision_recall(
+        f_train[ref_idx], f_test[rng.choice(len(f_test), n_eff, replace=False)], k=3
+    )
+
+    # --- conditional models: does the classifier see the intended class?
+    agreement = None
+    if fake_labels is not None:
+        table = metrics.class_agreement(
+            fake_labels, clf.predict(fake), test_labels, clf.predict(test), CLASS_NAMES
+        )
+        agreement = table.to_dict(orient="records")
+
+    # --- the original report's image metrics, against the GAN's training images
+    test_sub = test[rng.choice(len(test), n_eff, replace=False)]
+    near = metrics.nearest_real_similarity(fake, train)
+    near_floor = metrics.nearest_real_similarity(test_sub, train)
+    arrays = ("ssim", "pixel_accuracy", "nearest_index")
+    div_fake = metrics.ssim_diversity(fake, n_pairs=diversity_pairs, seed=seed)
+    div_real = metrics.ssim_diversity(train, n_pairs=diversity_pairs, seed=seed)
+
+    # --- memorisation proxies, in pixel space (0-1) and in classifier features
+    mem_pix = metrics.memorization_distances(fake / 255.0, train / 255.0, test / 255.0)
+    mem_feat = metrics.memorization_distances(f_fake, f_gan_train, f_test)
+    mem_arrays = ("fake_distances", "fake_nearest", "heldout_distances")
+    try:
+        ct = metrics.data_copying_ct(f_gan_train, f_test, f_fake, n_cells=ct_cells, seed=seed)
+    except ValueError as exc:  # too few generated images per cell: say so, do not guess
+        ct = {"ct": None, "n_cells": ct_cells, "unavailable": str(exc)}
+    pairs = metrics.closest_pairs(fake, train, n=8)
+
+    # --- colour
+    rgb = {
+        "fake": metrics.rgb_stats(fake, fake_labels, CLASS_NAMES).to_dict(orient="records"),
+        "real_train": metrics.rgb_stats(train).to_dict(orient="records"),
+    }
+
+    # --- Inception, only with weights already on the machine
+    status = metrics.inception_weights_status(inception_weights)
+    inception = {"available": status["available"], "reason": status["reason"]}
+    if status["available"]:
+        i_fake = metrics.inception_features(fake, status["path"])
+        i_train = metrics.inception_features(train[ref_idx], status["path"])
+        i_test = metrics.inception_features(test_sub, status["path"])
+        inception.update(
+            n=n_eff,
+            fid=metrics.frechet_distance(i_fake[:n_eff], i_train),
+            fid_floor=metrics.frechet_distance(i_test, i_train),
+            kid=metrics.kid(i_fake, i_train, subset_size=min(1000, n_eff), seed=seed),
+            kid_floor=metrics.kid(i_test, i_train, subset_size=min(1000, n_eff), seed=seed),
+            weights=status["path"],
+        )
+
+    result = {
+        "schema": SCHEMA_VERSION,
+        "n": int(n),
+        "seed": int(seed),
+        "source": data.source,
+        "split": data.split,
+        "image_size": int(data.image_size),
+        "n_fake": int(len(fake)),
+        "n_train": int(len(train)),
+        "n_heldout": int(len(test)),
+        "heldout": "test split (real images never used for training)",
+        "feature_extractor": {
+            "name": clf.name,
+            "layer": "features (penultimate, ReLU)",
+            "dim": int(f_fake.shape[1]),
+            "test_accuracy": clf_scores["accuracy"],
+            "test_balanced_accuracy": clf_scores["balanced_accuracy"],
+            "test_macro_auc": clf_scores["macro_auc"],
+        },
+        "fd": {
+            "n": fd["n"],
+            "value": fd["fd_mean"],
+            "std": fd["fd_std"],
+            "values": fd["fd_values"],
+            "floor": fd["floor_mean"],
+            "floor_std": fd["floor_std"],
+            "floor_values": fd["floor_values"],
+            "repeats": fd["repeats"],
+            "disjoint_reference": fd["disjoint_reference"],
+            "definition": "FD(generated, training subset) at fixed N; floor: FD(test, same subset)",
+        },
+        "fd_inf": {
+            "value": fd_inf["fd_inf"],
+            "floor": fd_inf_floor["fd_inf"],
+            "ns": fd_inf["ns"],
+            "fd_at_n": fd_inf["fd_at_n"],
+            "floor_ns": fd_inf_floor["ns"],
+            "floor_fd_at_n": fd_inf_floor["fd_at_n"],
+            "definition": "intercept of FD(N) against 1/N (Chong & Forsyth 2020), vs all training features",
+        },
+        "kid": {**kid, "floor": kid_floor["mean"], "floor_std": kid_floor["std"]},
+        "precision_recall": {
+            **pr,
+            "floor_precision": pr_floor["precision"],
+            "floor_recall": pr_floor["recall"],
+        },
+        "class_agreement": agreement,
+        "nearest_real": {
+            **_drop_arrays(near, arrays),
+            "floor_ssim_mean": near_floor["ssim_mean"],
+            "floor_pixel_accuracy_mean": near_floor["pixel_accuracy_mean"],
+            "floor_n": near_floor["n"],
+        },
+        "diversity": {
+            "fake_ssim_mean": div_fake["mean"],
+            "fake_ssim_std": div_fake["std"],
+            "real_ssim_mean": div_real["mean"],
+            "real_ssim_std": div_real["std"],
+            "n_pairs": div_fake["n_pairs"],
+            "definition": "mean SSIM over random pairs of distinct images; higher = less diverse",
+        },
+        "memorization": {
+            "pixel": _drop_arrays(mem_pix, mem_arrays),
+            "features": _drop_arrays(mem_feat, mem_arrays),
+            "definition": (
+                "median L2 distance of generated images to their nearest training image, "
+                "divided by the same for held-out test images; << 1 suggests copying"
+            ),
+        },
+        "data_copying": {**ct, "space": "classifier features"},
+        "closest_pairs": pairs.to_dict(orient="records"),
+        "rgb": rgb,
+        "inception": inception,
+        "notes": PROXY_NOTE,
+    }
+    return _json_ready(result)
+
+
+def format_summary(result: dict) -> str:
+    """A few lines for the terminal: each headline metric beside its real-vs-real floor."""
+    fe = result["feature_extractor"]
+    fd, kid, pr = result["fd"], result["kid"], result["precision_recall"]
+    mem, ct = result["memorization"]["pixel"], result["data_copying"]
+    lines = [
+        f"{result.get('run_dir', 'generated images')}: n={result['n']} seed={result['seed']} "
+        f"({result['source']}, {result['split']} split, {result['image_size']} px)",
+        f"features: {fe['name']} (test balanced accuracy {fe['test_balanced_accuracy']:.3f})",
+        f"FD at N={fd['n']}: {fd['value']:.2f} ± {fd['std']:.2f}   "
+        f"real-vs-real floor {fd['floor']:.2f} ± {fd['floor_std']:.2f}",
+        f"FD∞: {result['fd_inf']['value']:.2f}   floor {result['fd_inf']['floor']:.2f}",
+        f"KID: {kid['mean']:.4f} ± {kid['std']:.4f}   floor {kid['floor']:.4f}",
+        f"precision {pr['precision']:.3f} recall {pr['recall']:.3f}   "
+        f"floor {pr['floor_precision']:.3f} / {pr['floor_recall']:.3f}",
+        f"nearest-training distance ratio (pixels): {mem['median_ratio']:.3f}   "
+        f"C_T: {'n/a' if ct['ct'] is None else format(ct['ct'], '.2f')}",
+        "inception: "
+        + ("available" if result["inception"]["available"] else "unavailable (no local weights)"),
+    ]
+    return "\n".join(lines)
+
+
+def _write_json_atomic(path: Path, obj: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def evaluate_run(
+    run_dir: str | os.PathLike,
+    *,
+    n: int = 2000,
+    seed: int = 0,
+    data_dir: str | os.PathLike | None = None,
+    ema: bool = True,
+) -> dict:
+    """Evaluate a finished training run and write ``run_dir/metrics.json``.
+
+    Loads the run's configuration and generator, draws ``n`` images with
+    ``seed`` (a conditional generator gets labels that follow the training
+    class distribution, :func:`labels_like`), loads the same real data and
+    the cached classifier (:func:`gan_study.classifier.load_or_train`
+    with its defaults) and calls :func:`evaluate_images`. When the run trained
+    on a subset (``max_train_images``), memorisation is measured against that
+    subset.
+
+    Parameters
+    ----------
+    run_dir : path-like
+    n : int, default 2000
+    seed : int, default 0
+    data_dir : path-like, optional
+        Data root (default ``$GAN_STUDY_DATA_DIR``).
+    ema : bool, default True
+        Evaluate the EMA generator (``generator_ema.keras``).
+
+    Returns
+    -------
+    dict
+        The content of ``metrics.json`` (see :func:`evaluate_images`), plus
+        ``run_dir``, ``model``, ``conditional`` and ``generator``. An existing
+        ``metrics.json`` with the same ``n``, ``seed``, generator and schema
+        is returned without recomputation.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``run_dir`` does not exist, has no ``config.json`` or is not finished.
+    """
+    from gan_study import data as data_mod
+    from gan_study import training
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} does not exist; train it first")
+    generator_name = "generator_ema.keras" if ema else "generator.keras"
+    out_path = run_dir / METRICS_FILE
+    if out_path.is_file():
+        try:
+            cached = json.loads(out_path.read_text())
+        except json.JSONDecodeError:
+            cached = None  # a damaged file is recomputed and replaced
+        if (
+            isinstance(cached, dict)
+            and cached.get("schema") == SCHEMA_VERSION
+            and cached.get("n") == n
+            and cached.get("seed") == seed
+            and cached.get("generator") == generator_name
+        ):
+            return cached
+
+    config = training.load_config(run_dir)
+    generator = training.load_generator(run_dir, ema=ema)
+    data = data_mod.load(
+        source=config.source,
+        split=config.split,
+        image_size=config.image_size,
+        data_dir=data_dir,
+    )
+    conditional = len(generator.inputs) == 2
+    labels = labels_like(data.train.labels, n, seed) if conditional else None
+    fake = training.generate(generator, n, seed, labels=labels)
+    gan_train, _ = training._load_data(config, data_dir, data.train.images, data.train.labels)
+    clf = classifier_mod.load_or_train(data)
+    result = evaluate_images(
+        fake,
+        labels,
+        data,
+        clf,
+        n=n,
+        seed=seed,
+        train_images=None if len(gan_train) == len(data.train.images) else gan_train,
+    )
+    result.update(
+        run_dir=str(run_dir),
+        model=config.model,
+        conditional=conditional,
+        generator=generator_name,
+    )
+    _write_json_atomic(out_path, result)
+    return result

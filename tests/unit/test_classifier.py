@@ -1,0 +1,184 @@
+"""Unit tests of gan_study.classifier: hand-checkable scores, weights, training and the cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gan_study import classifier
+from gan_study.data import LesionData, Split
+
+
+# ------------------------------------------------------------------ scores
+def test_roc_auc_hand_cases():
+    assert classifier.roc_auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
+    assert classifier.roc_auc([1, 1, 0, 0], [0.1, 0.2, 0.3, 0.4]) == 0.0
+    # pairs (pos, neg): (0.35 > 0.1), (0.35 < 0.4), (0.8 > both) -> 3/4
+    assert classifier.roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
+    # ties count one half
+    assert classifier.roc_auc([0, 1], [0.5, 0.5]) == 0.5
+    assert np.isnan(classifier.roc_auc([1, 1], [0.2, 0.3]))
+
+
+def test_roc_auc_matches_pairwise_definition():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    s = rng.integers(0, 5, 60).astype(float)  # many ties
+    pos, neg = s[y == 1], s[y == 0]
+    pairs = (pos[:, None] > neg[None]).mean() + 0.5 * (pos[:, None] == neg[None]).mean()
+    assert classifier.roc_auc(y, s) == pytest.approx(pairs)
+
+
+def test_classification_scores_hand_case():
+    y_true = np.array([0, 0, 0, 1, 1, 2])
+    y_pred = np.array([0, 0, 1, 1, 0, 0])
+    s = classifier.classification_scores(y_true, y_pred, num_classes=3)
+    assert s["accuracy"] == pytest.approx(3 / 6)
+    assert s["recall"] == pytest.approx([2 / 3, 1 / 2, 0.0])
+    assert s["balanced_accuracy"] == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
+    # precision: class 0 = 2/4, class 1 = 1/2, class 2 = 0 (never predicted)
+    f1_0 = 2 * 0.5 * (2 / 3) / (0.5 + 2 / 3)
+    f1_1 = 0.5
+    assert s["f1"] == pytest.approx([f1_0, f1_1, 0.0])
+    assert s["macro_f1"] == pytest.approx((f1_0 + f1_1) / 3)
+    assert s["confusion_matrix"] == [[2, 1, 0], [1, 1, 0], [1, 0, 0]]
+
+
+def test_classification_scores_skips_absent_classes_and_gives_auc():
+    y_true = np.array([0, 0, 1, 1])
+    proba = np.array([[0.9, 0.1, 0], [0.6, 0.4, 0], [0.3, 0.7, 0], [0.2, 0.8, 0]])
+    s = classifier.classification_scores(y_true, proba.argmax(1), proba, num_classes=3)
+    assert s["balanced_accuracy"] == 1.0
+    assert np.isnan(s["recall"][2])
+    assert s["auc"][:2] == [1.0, 1.0] and np.isnan(s["auc"][2])
+    assert s["macro_auc"] == 1.0
+
+
+def test_majority_baseline_is_computed():
+    y = np.array([5] * 67 + [0] * 10 + [1] * 23)
+    b = classifier.majority_baseline(y, 5, num_classes=7)
+    assert b["accuracy"] == pytest.approx(0.67)
+    assert b["balanced_accuracy"] == pytest.approx(1 / 3)  # 3 classes present
+    assert b["macro_auc"] == 0.5
+
+
+def test_class_weights():
+    labels = np.array([0] * 90 + [1] * 10)
+    none = classifier.class_weights(labels, "none", 2)
+    inv = classifier.class_weights(labels, "inverse", 2)
+    sq = classifier.class_weights(labels, "sqrt", 2)
+    assert none == {0: 1.0, 1: 1.0}
+    assert inv[1] / inv[0] == pytest.approx(9.0)
+    assert sq[1] / sq[0] == pytest.approx(3.0)
+    for w in (inv, sq):  # mean weight over samples is 1
+        assert (90 * w[0] + 10 * w[1]) / 100 == pytest.approx(1.0)
+    assert classifier.class_weights(np.array([0, 0]), "inverse", 2)[1] == 0.0
+    with pytest.raises(ValueError, match="class_weighting"):
+        classifier.class_weights(labels, "log", 2)
+
+
+# ----------------------------------------------------------------- training
+def _toy(n, seed, size=28):
+    """Two easy classes: bright vs dark images with noise."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    base = np.where(labels[:, None, None, None] == 1, 180, 70)
+    images = np.clip(base + rng.normal(0, 25, (n, size, size, 3)), 0, 255).astype(np.uint8)
+    return images, labels
+
+
+def _toy_data(n_train=96) -> LesionData:
+    meta = lambda n: pd.DataFrame({"image_id": [f"x{i}" for i in range(n)]})  # noqa: E731
+    parts = [
+        Split(name, *_toy(n, seed), meta(n))
+        for name, n, seed in (("train", n_train, 0), ("val", 32, 1), ("test", 32, 2))
+    ]
+    return LesionData(*parts, source="toy", split="toy", image_size=28, cache_path=None)
+
+
+def test_train_classifier_learns_toy_task_and_is_deterministic():
+    x, y = _toy(96, 0)
+    xv, yv = _toy(32, 1)
+    kw = dict(seed=3, epochs=3, width=8, augment=True, batch_size=16, num_classes=2)
+    a = classifier.train_classifier(x, y, xv, yv, **kw)
+    b = classifier.train_classifier(x, y, xv, yv, **kw)
+    xt, yt = _toy(32, 2)
+    np.testing.assert_array_equal(a.predict_proba(xt), b.predict_proba(xt))
+    assert (a.predict(xt) == yt).mean() > 0.9
+    assert a.features(xt).shape == (32, 32)  # 4 * width
+    assert len(a.history) == 3 and 1 <= a.params["best_epoch"] <= 3
+    assert a.params["train_class_counts"] == list(np.bincount(y))
+
+
+def test_default_network_has_about_300k_parameters():
+    model = classifier.build_model(28, 7, 32)
+    assert 250_000 < model.count_params() < 350_000
+    assert model.get_layer("features").output.shape[-1] == 128
+
+
+def test_train_classifier_rejects_bad_input():
+    x, y = _toy(8, 0)
+    with pytest.raises(ValueError, match="uint8"):
+        classifier.train_classifier(x.astype(float), y, x, y, seed=0, epochs=1)
+    with pytest.raises(ValueError, match="labels"):
+        classifier.train_classifier(x, y[:5], x, y, seed=0, epochs=1)
+    with pytest.raises(ValueError, match="class_weighting"):
+        classifier.train_classifier(x, y, x, y, seed=0, epochs=1, class_weighting="x")
+    with pytest.raises(ValueError, match=r"labels must be in"):
+        classifier.train_classifier(x, y + 7, x, y, seed=0, epochs=1)
+
+
+def test_augment_preserves_content():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (20, 6, 6, 3)).astype(np.uint8)
+    out = classifier._augment(x, rng)
+    assert out.shape == x.shape
+    np.testing.assert_array_equal(np.sort(out.reshape(20, -1), 1), np.sort(x.reshape(20, -1), 1))
+
+
+def test_load_or_train_caches_and_keys_on_parameters(tmp_path, monkeypatch):
+    data = _toy_data()
+    clf = classifier.load_or_train(data, seed=0, epochs=1, width=8, runs_dir=tmp_path)
+    assert clf.path.parent == tmp_path and clf.path.name.startswith(
+        "classifier-toy-toy-28px-seed0-e1"
+    )
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
+
+    def boom(*a, **k):
+        raise AssertionError("retrained although cached")
+
+    monkeypatch.setattr(classifier, "train_classifier", boom)
+    again = classifier.load_or_train(data, seed=0, epochs=1, width=8, runs_dir=tmp_path)
+    assert again.path == clf.path
+    np.testing.assert_allclose(
+        again.predict_proba(data.test.images), clf.predict_proba(data.test.images), atol=1e-6
+    )
+    with pytest.raises(AssertionError, match="retrained"):
+        classifier.load_or_train(data, seed=0, epochs=1, width=8, augment=True, runs_dir=tmp_path)
+    # a different training set is a different cache entry too
+    other = _toy_data(n_train=64)
+    assert classifier.cache_name(other, **_params()) != classifier.cache_name(data, **_params())
+
+    scores = classifier.evaluate(again, data.test)
+    assert scores["majority_baseline"]["majority_class"] == again.majority_class
+    assert 0 <= scores["balanced_accuracy"] <= 1 and len(scores["auc"]) == 7
+    with pytest.raises(ValueError, match="labels"):
+        classifier.evaluate(again, data.test.images)
+
+
+def _params():
+    return dict(
+        seed=0,
+        epochs=1,
+        class_weighting="sqrt",
+        augment=False,
+        batch_size=64,
+        learning_rate=1e-3,
+        width=8,
+    )
+
+
+def test_load_reports_missing_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="model.keras"):
+        classifier.load(tmp_path)

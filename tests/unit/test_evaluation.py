@@ -1,0 +1,191 @@
+"""Unit tests of gan_study.evaluation on tiny synthetic data with an untrained classifier."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gan_study import classifier, evaluation
+from gan_study.data import LesionData, Split
+
+
+def _split(name, n, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(7, n, p=[0.05, 0.05, 0.1, 0.02, 0.1, 0.65, 0.03])
+    base = rng.integers(0, 256, (n, 7, 7, 3))
+    images = np.repeat(np.repeat(base, 4, 1), 4, 2).astype(np.uint8)
+    return Split(name, images, labels, pd.DataFrame({"image_id": range(n)}))
+
+
+@pytest.fixture(scope="module")
+def toy():
+    data = LesionData(
+        _split("train", 300, 0),
+        _split("val", 40, 1),
+        _split("test", 120, 2),
+        source="toy",
+        split="toy",
+        image_size=28,
+        cache_path=None,
+    )
+    model = classifier.build_model(28, 7, width=4)
+    params = {
+        "num_classes": 7,
+        "image_size": 28,
+        "train_class_counts": np.bincount(data.train.labels, minlength=7).tolist(),
+    }
+    return data, classifier.Classifier(model=model, params=params)
+
+
+def test_labels_like_follows_training_distribution():
+    train = np.array([5] * 70 + [0] * 20 + [3] * 10)
+    labels = evaluation.labels_like(train, 50, seed=1)
+    assert np.bincount(labels, minlength=7).tolist() == [10, 0, 0, 5, 0, 35, 0]
+    assert not np.array_equal(labels, np.sort(labels))  # shuffled
+    np.testing.assert_array_equal(labels, evaluation.labels_like(train, 50, seed=1))
+    assert len(evaluation.labels_like(train, 7, seed=0)) == 7
+
+
+def test_evaluate_images_copies_vs_fresh(toy):
+    data, clf = toy
+    copies = data.train.images[:100]
+    fresh = _split("fresh", 100, 9).images
+    kw = dict(n=100, seed=0, fd_repeats=2, kid_subsets=5, diversity_pairs=20, ct_cells=2)
+    res_copy = evaluation.evaluate_images(copies, data.train.labels[:100], data, clf, **kw)
+    res_fresh = evaluation.evaluate_images(fresh, None, data, clf, **kw)
+
+    json.dumps(res_copy, allow_nan=False)  # JSON-ready, no NaN
+    for key in (
+        "fd",
+        "fd_inf",
+        "kid",
+        "precision_recall",
+        "nearest_real",
+        "memorization",
+        "data_copying",
+        "diversity",
+        "feature_extractor",
+        "inception",
+        "rgb",
+    ):
+        assert key in res_copy
+    assert res_copy["fd"]["n"] == 100 and res_copy["n"] == 100 and res_copy["seed"] == 0
+    assert "floor" in res_copy["fd"] and "floor" in res_copy["kid"]
+    assert res_copy["feature_extractor"]["dim"] == 16
+    # copies: perfect nearest-image similarity, tiny distances, strongly negative C_T
+    assert res_copy["nearest_real"]["ssim_mean"] == pytest.approx(1.0)
+    assert res_copy["memorization"]["pixel"]["median_ratio"] == 0.0
+    assert res_copy["data_copying"]["ct"] < -3
+    assert res_copy["closest_pairs"][0]["distance"] == 0.0
+    # fresh images from the same process look like held-out data
+    assert 0.8 < res_fresh["memorization"]["pixel"]["median_ratio"] < 1.2
+    assert res_fresh["class_agreement"] is None
+    assert len(res_copy["class_agreement"]) == 7
+    assert "proxies" in res_copy["notes"]
+
+
+def test_evaluate_images_rejects_wrong_size(toy):
+    data, clf = toy
+    with pytest.raises(ValueError, match="image_size"):
+        evaluation.evaluate_images(
+            np.zeros((20, 32, 32, 3), np.uint8), None, data, clf, n=20, seed=0
+        )
+
+
+def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
+    data, clf = toy
+    calls = {"generate": 0}
+
+    class FakeGenerator:
+        inputs = [object(), object()]  # conditional
+
+    def generate(generator, n, seed, labels=None):
+        calls["generate"] += 1
+        assert labels is not None and len(labels) == n
+        return _split("g", n, 100 + seed).images
+
+    config = types.SimpleNamespace(
+        source="toy", split="toy", image_size=28, model="cdcgan", max_train_images=None
+    )
+    fake_training = types.SimpleNamespace(
+        load_config=lambda run_dir: config,
+        load_generator=lambda run_dir, ema=True: FakeGenerator(),
+        generate=generate,
+        _load_data=lambda config, data_dir, images, labels: (images, labels),
+    )
+    import gan_study
+    import gan_study.data
+
+    monkeypatch.setitem(__import__("sys").modules, "gan_study.training", fake_training)
+    monkeypatch.setattr(gan_study, "training", fake_training, raising=False)
+    monkeypatch.setattr(gan_study.data, "load", lambda **kw: data)
+    monkeypatch.setattr(classifier, "load_or_train", lambda d: clf)
+
+    run = tmp_path / "run"
+    run.mkdir()
+    res = evaluation.evaluate_run(run, n=60, seed=1)
+    assert (run / "metrics.json").is_file()
+    on_disk = json.loads((run / "metrics.json").read_text())
+    assert on_disk["n"] == 60 and on_disk["seed"] == 1 and on_disk["model"] == "cdcgan"
+    assert on_disk == json.loads(json.dumps(res))
+    assert not [p for p in run.iterdir() if p.name.startswith(".")]
+
+    evaluation.evaluate_run(run, n=60, seed=1)
+    assert calls["generate"] == 1  # reused
+    evaluation.evaluate_run(run, n=60, seed=2)
+    assert calls["generate"] == 2  # another seed is recomputed
+    (run / "metrics.json").write_text("{broken")
+    evaluation.evaluate_run(run, n=60, seed=2)
+    assert calls["generate"] == 3  # a damaged file is replaced
+    json.loads((run / "metrics.json").read_text())
+
+
+def test_evaluate_run_missing_dir(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        evaluation.evaluate_run(tmp_path / "nope")
+
+
+# --------------------------------------------------------------------- CLI
+def test_cli_evaluate_missing_run_dir(tmp_path, capsys):
+    from gan_study import cli
+
+    assert cli.main(["evaluate", "--run-dir", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "gan-study evaluate: error:" in err and "does not exist" in err
+
+
+def test_cli_evaluate_prints_json_and_summary(toy, tmp_path, monkeypatch, capsys):
+    from gan_study import cli
+
+    data, clf = toy
+    res = evaluation.evaluate_images(
+        data.test.images[:40],
+        None,
+        data,
+        clf,
+        n=40,
+        seed=0,
+        fd_repeats=2,
+        kid_subsets=3,
+        diversity_pairs=10,
+        ct_cells=1,
+    )
+    seen = {}
+
+    def fake_run(run_dir, *, n, seed, data_dir):
+        seen.update(run_dir=run_dir, n=n, seed=seed, data_dir=data_dir)
+        return res
+
+    monkeypatch.setattr(evaluation, "evaluate_run", fake_run)
+    argv = ["evaluate", "--run-dir", str(tmp_path), "--n", "40", "--seed", "3", "--json"]
+    assert cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 40
+    assert seen == {"run_dir": str(tmp_path), "n": 40, "seed": 3, "data_dir": None}
+    assert cli.main(["evaluate", "--run-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "floor" in out and "FD at N=40" in out
+    assert cli.main(["evaluate", "--run-dir", str(tmp_path), "--n", "3"]) == 2
