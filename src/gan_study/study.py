@@ -466,3 +466,170 @@ def train_grid(
             }
         )
     return pd.DataFrame(rows, columns=["model", "seed", "run_dir", "train_seconds", "reused"])
+
+
+# -------------------------------------------------------------- evaluation
+#: Metric key (as in :func:`flatten_metrics` of ``metrics.json``) -> the keys of its
+#: real-versus-real reference value and, where the evaluation reports one, its spread.
+FLOOR_KEYS: dict[str, tuple[str, str | None]] = {
+    "fd.value": ("fd.floor", "fd.floor_std"),
+    "fd_inf.value": ("fd_inf.floor", None),
+    "kid.mean": ("kid.floor", "kid.floor_std"),
+    "precision_recall.precision": ("precision_recall.floor_precision", None),
+    "precision_recall.recall": ("precision_recall.floor_recall", None),
+    "diversity.fake_ssim_mean": ("diversity.real_ssim_mean", None),
+    "nearest_real.ssim_mean": ("nearest_real.floor_ssim_mean", None),
+    "nearest_real.pixel_accuracy_mean": ("nearest_real.floor_pixel_accuracy_mean", None),
+}
+
+
+def floors(results: Iterable[Mapping]) -> dict[str, tuple[float, float]]:
+    """The real-versus-real reference of each metric, over a set of evaluations.
+
+    Parameters
+    ----------
+    results : iterable of mapping
+        ``metrics.json`` contents (:func:`gan_study.evaluation.evaluate_run`).
+
+    Returns
+    -------
+    dict
+        Metric key -> ``(mean, spread)``: the mean of the reference values over
+        the evaluations and the mean of their reported spread (for example the
+        standard deviation of the FD floor over its repeats); ``NaN`` spread
+        where the evaluation reports none. Metrics whose reference is missing
+        from every result are left out.
+    """
+    flat = [flatten_metrics(r) for r in results]
+    out = {}
+    for metric, (mean_key, spread_key) in FLOOR_KEYS.items():
+        means = [f[mean_key] for f in flat if mean_key in f]
+        if not means:
+            continue
+        spreads = [f[spread_key] for f in flat if spread_key is not None and spread_key in f]
+        spread = math.fsum(spreads) / len(spreads) if spreads else math.nan
+        out[metric] = (math.fsum(means) / len(means), spread)
+    return out
+
+
+def evaluate_grid(runs: pd.DataFrame, *, n: int, seed: int = 0, data_dir=None, clf=None) -> dict:
+    """Evaluate every run of a grid (reusing each run's ``metrics.json``).
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        From :func:`train_grid` (needs ``run_dir``).
+    n : int
+        Generated images per run and sample size of the distribution metrics.
+    seed : int
+        Seed of the generated sample and of every subsample.
+    data_dir : path-like, optional
+    clf : gan_study.classifier.Classifier, optional
+        The feature extractor and judge; default: the evaluation's own default.
+
+    Returns
+    -------
+    dict
+        ``run_dir`` (Path) -> the evaluation dict.
+    """
+    from gan_study import evaluation
+
+    extra = {} if clf is None else {"clf": clf}
+    return {
+        Path(run_dir): evaluation.evaluate_run(run_dir, n=n, seed=seed, data_dir=data_dir, **extra)
+        for run_dir in runs["run_dir"]
+    }
+
+
+def generated_sample(
+    run_dir, n: int, *, seed: int = 0, data_dir=None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The ``n`` images (and labels) that the evaluation draws from a run's EMA generator.
+
+    The same draw as :func:`gan_study.evaluation.evaluate_run` with the same
+    ``n`` and ``seed``: a conditional generator gets labels in the training
+    class proportions (:func:`gan_study.evaluation.labels_like`).
+
+    Returns
+    -------
+    images : numpy.ndarray
+        uint8 ``(n, S, S, 3)``.
+    labels : numpy.ndarray or None
+        The conditioning labels, ``None`` for an unconditional generator.
+    """
+    from gan_study import data, evaluation, training
+
+    config = training.load_config(run_dir)
+    generator = training.load_generator(run_dir)
+    labels = None
+    if len(generator.inputs) == 2:
+        lesions = data.load(source=config.source, split=config.split, image_size=config.image_size)
+        labels = evaluation.labels_like(lesions.train.labels, n, seed)
+    return training.generate(generator, n, seed, labels=labels), labels
+
+
+def rgb_table(
+    real_images: np.ndarray,
+    real_labels: np.ndarray,
+    generated: Mapping[str, tuple[np.ndarray, np.ndarray | None]],
+    *,
+    class_names: Sequence[str],
+) -> pd.DataFrame:
+    """Per-channel colour statistics of real and generated images in one long table.
+
+    Parameters
+    ----------
+    real_images, real_labels : numpy.ndarray
+        Real images (uint8) and their class labels: overall and per class.
+    generated : mapping of str to (numpy.ndarray, numpy.ndarray or None)
+        Source name -> (images, labels). With labels (a conditional model),
+        per-class rows are added; without, only the overall ``"all"`` rows.
+    class_names : sequence of str
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`gan_study.metrics.rgb_stats` rows with a ``source`` column
+        (``"real"`` first, then the generated sources in order).
+    """
+    from gan_study import metrics
+
+    names = tuple(class_names)
+    frames = [metrics.rgb_stats(real_images, real_labels, names).assign(source="real")]
+    for source, (images, labels) in generated.items():
+        frames.append(metrics.rgb_stats(images, labels, names).assign(source=source))
+    return pd.concat(frames, ignore_index=True)
+
+
+def class_agreement_table(results: Sequence[Mapping]) -> pd.DataFrame | None:
+    """Class agreement of a conditional model, averaged over its evaluated seeds.
+
+    Parameters
+    ----------
+    results : sequence of mapping
+        Evaluations of runs of one conditional model (``class_agreement``
+        holds one record per class).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per class: ``class``, ``agreement`` (mean over runs),
+        ``agreement_std`` (sample s.d., NaN for one run), ``real_recall``,
+        ``n_fake`` (per run), ``n_real``, ``runs``; ``None`` when no result
+        has a class agreement (no conditional model).
+    """
+    tables = [pd.DataFrame(r["class_agreement"]) for r in results if r.get("class_agreement")]
+    if not tables:
+        return None
+    stacked = pd.concat(tables, ignore_index=True)
+    grouped = stacked.groupby(["label", "class"], sort=True)
+    out = grouped.agg(
+        agreement=("agreement", "mean"),
+        agreement_std=("agreement", "std"),
+        real_recall=("real_recall", "mean"),
+        n_fake=("n_fake", "mean"),
+        n_real=("n_real", "first"),
+    ).reset_index()
+    out["n_fake"] = out["n_fake"].round().astype(int)
+    out["runs"] = len(tables)
+    return out.drop(columns="label")

@@ -231,3 +231,72 @@ def test_train_grid_trains_once_then_reuses(tmp_path, monkeypatch):
     assert again["reused"].all()
     assert list(again["run_dir"]) == list(first["run_dir"])
     assert list(again["train_seconds"]) == list(first["train_seconds"])
+
+
+def _result(fd, floor, floor_std, agreement=None):
+    return {
+        "fd": {"value": fd, "floor": floor, "floor_std": floor_std, "n": 100},
+        "precision_recall": {"precision": 0.5, "floor_precision": 0.7},
+        "class_agreement": agreement,
+    }
+
+
+def test_floors_mean_and_spread():
+    out = study.floors([_result(10.0, 2.0, 0.5), _result(12.0, 4.0, 1.5)])
+    assert out["fd.value"] == (3.0, 1.0)
+    mean, spread = out["precision_recall.precision"]
+    assert mean == 0.7 and math.isnan(spread)  # no spread reported: NaN, not 0
+    assert "kid.mean" not in out  # absent from every result
+
+
+def test_class_agreement_table():
+    def records(a0, a1):
+        return [
+            {
+                "label": 0,
+                "class": "akiec",
+                "n_fake": 10,
+                "agreement": a0,
+                "n_real": 5,
+                "real_recall": 0.4,
+            },
+            {
+                "label": 1,
+                "class": "bcc",
+                "n_fake": 20,
+                "agreement": a1,
+                "n_real": 8,
+                "real_recall": 0.6,
+            },
+        ]
+
+    table = study.class_agreement_table(
+        [_result(1, 1, 1, records(0.2, 0.5)), _result(1, 1, 1, records(0.4, 0.7)), _result(1, 1, 1)]
+    )
+    assert list(table["class"]) == ["akiec", "bcc"]
+    assert table["agreement"].tolist() == pytest.approx([0.3, 0.6])
+    assert table["agreement_std"].iloc[0] == pytest.approx(math.sqrt(0.02))
+    assert table["real_recall"].tolist() == pytest.approx([0.4, 0.6])
+    assert table["runs"].iloc[0] == 2
+    assert study.class_agreement_table([_result(1, 1, 1)]) is None
+
+
+def test_rgb_table_per_class_only_with_labels():
+    real = np.zeros((4, 2, 2, 3), np.uint8)
+    real[..., 0] = 255
+    labels = np.array([0, 0, 1, 1])
+    fake = np.full((3, 2, 2, 3), 51, np.uint8)
+    table = study.rgb_table(
+        real,
+        labels,
+        {"dcgan": (fake, None), "cdcgan": (fake, np.array([0, 1, 1]))},
+        class_names=("a", "b"),
+    )
+    assert list(dict.fromkeys(table["source"])) == ["real", "dcgan", "cdcgan"]
+    assert set(table[table.source == "dcgan"]["group"]) == {"all"}
+    assert set(table[table.source == "cdcgan"]["group"]) == {"all", "a", "b"}
+    red = table[(table.source == "real") & (table.channel == "R") & (table.group == "a")]
+    assert red["mean"].iloc[0] == pytest.approx(1.0)
+    assert table[(table.source == "dcgan") & (table.channel == "G")]["mean"].iloc[0] == (
+        pytest.approx(0.2)
+    )
