@@ -76,17 +76,16 @@ def glue_figure(name: str, fig: matplotlib.figure.Figure) -> None:
     plt.close(fig)
 
 
-def glue_value(name: str, value, fmt: str | None = None):
-    """Store a number or text for ``{glue:text}`` in the prose, and return it.
+def glue_value(name: str, value, fmt: str | None = None) -> None:
+    """Store a number or text for ``{glue:text}`` in the prose.
 
     ``fmt`` (e.g. ``",d"`` or ``".1%"``) formats it first, so the prose shows
-    exactly the computed value, rounded the same way everywhere.
+    exactly the computed value, rounded the same way everywhere. Returns
+    nothing, so a call at the end of a cell displays nothing.
     """
     from myst_nb import glue
 
-    shown = format(value, fmt) if fmt else value
-    glue(name, shown, display=False)
-    return value
+    glue(name, format(value, fmt) if fmt else value, display=False)
 
 
 def markdown_table(df: pd.DataFrame, index: bool = False) -> str:

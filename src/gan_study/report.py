@@ -42,6 +42,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -574,11 +575,36 @@ def build_html(stage: Path, html_dir: Path, *, strict: bool = False) -> Path:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
         raise BuildError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
     built = stage / "_build" / "html"
+    point_launch_links_at_sources(built)
     if html_dir.exists():
         shutil.rmtree(html_dir)
     html_dir.parent.mkdir(parents=True, exist_ok=True)
     os.replace(built, html_dir)
     return html_dir
+
+
+def point_launch_links_at_sources(html_dir: Path) -> int:
+    """Make the Binder buttons open ``notebooks/NAME.py``, the file the repository has.
+
+    The book is built from executed ``.ipynb`` copies, so the theme links to
+    ``notebooks/NAME.ipynb``, which is not committed; with jupytext (a
+    dependency) JupyterLab opens the ``.py`` file as a notebook. Colab cannot
+    open ``.py`` files from GitHub, so the book offers no Colab button.
+
+    Returns
+    -------
+    int
+        Number of links rewritten.
+    """
+    pattern = re.compile(r"(urlpath=lab/tree/notebooks/[\w.-]+?)\.ipynb")
+    count = 0
+    for page in (html_dir / "notebooks").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new, n = pattern.subn(r"\1.py", text)
+        if n:
+            page.write_text(new, encoding="utf-8")
+            count += n
+    return count
 
 
 # ---------------------------------------------------------------------- build

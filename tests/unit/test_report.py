@@ -218,3 +218,13 @@ def test_cli_reports_a_failing_notebook(tmp_path, monkeypatch, capsys):
     assert cli.main(["book", "--profile", "quick", "--no-html"]) == 1
     err = capsys.readouterr().err
     assert "01_bad" in err and "cell 2" in err and "RuntimeError: kaput" in err
+
+
+def test_binder_links_point_at_the_committed_py_files(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    page = tmp_path / "notebooks" / "02_data.html"
+    page.write_text(
+        '<a href="https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/notebooks/02_data.ipynb">'
+    )
+    assert report.point_launch_links_at_sources(tmp_path) == 1
+    assert "notebooks/02_data.py" in page.read_text() and ".ipynb" not in page.read_text()
