@@ -1,0 +1,90 @@
+"""TrainConfig: defaults from the papers, validation messages, identity."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from gan_study.config import TrainConfig
+
+
+def test_paper_defaults_are_resolved():
+    c = TrainConfig(model="wgan_gp").validate()
+    assert (c.loss, c.optimizer, c.lr_g, c.beta_1, c.beta_2, c.n_critic) == (
+        "wgan-gp",
+        "adam",
+        1e-4,
+        0.0,
+        0.9,
+        5,
+    )
+    c = TrainConfig(model="dcgan").validate()
+    assert (c.loss, c.lr_g, c.lr_d, c.beta_1, c.n_critic) == ("nonsaturating", 2e-4, 2e-4, 0.5, 1)
+    c = TrainConfig(model="seed_baseline").validate()
+    assert c.optimizer == "rmsprop"
+    assert c.split == "lesion"
+
+
+def test_run_name_is_stable_and_uses_resolved_values():
+    a = TrainConfig(model="dcgan", seed=3)
+    b = TrainConfig(model="dcgan", seed=3, lr_g=2e-4, loss="nonsaturating")
+    assert a.run_name() == b.run_name()
+    assert a.run_name().startswith("dcgan-28px-seed3-")
+    assert a.run_name() != TrainConfig(model="dcgan", seed=4).run_name()
+    assert a.run_name() != TrainConfig(model="dcgan", seed=3, epochs=31).run_name()
+
+
+def test_dict_round_trip_and_unknown_keys():
+    c = TrainConfig(model="cdcgan", epochs=3, max_train_images=100)
+    assert TrainConfig.from_dict(c.to_dict()) == c
+    with pytest.raises(ValueError, match="valid fields: model, epochs"):
+        TrainConfig.from_dict({**c.to_dict(), "learning_rate": 1})
+
+
+def test_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TrainConfig().epochs = 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"epochs": -1}, "epochs must be a positive integer"),
+        ({"epochs": 2.5}, "epochs must be an integer"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"model": "gan"}, "valid models: seed_baseline, dcgan, cdcgan, wgan_gp"),
+        ({"loss": "hinge"}, "valid values: minimax, nonsaturating, wgan-gp"),
+        ({"optimizer": "sgd"}, "valid values: adam, rmsprop"),
+        ({"image_size": 48}, "valid values: 28, 32, 64"),
+        ({"mixed_precision": "fp16"}, "valid values: float32, mixed_float16, mixed_bfloat16"),
+        ({"source": "isic"}, "valid values: ham10000, dermamnist"),
+        ({"split": "random"}, "valid values: lesion, dermamnist"),
+        ({"lr_g": 0.0}, "lr_g must be a positive number"),
+        ({"lr_d": float("nan")}, "lr_d must be a finite number"),
+        ({"beta_1": 1.0}, r"beta_1 must be in \[0, 1\)"),
+        ({"ema_decay": -0.1}, r"ema_decay must be in \[0, 1\)"),
+        ({"label_smoothing": 0.6}, r"label_smoothing must be in \[0, 0.5\)"),
+        ({"gp_weight": -1.0}, "gp_weight must be a non-negative"),
+        ({"n_critic": 0}, "n_critic must be a positive integer"),
+        ({"checkpoint_every": 0}, "checkpoint_every must be a positive integer"),
+        ({"seed": -1}, "seed must be a non-negative integer"),
+        ({"latent_dim": 0}, "latent_dim must be a positive integer"),
+        ({"max_train_images": 0}, "max_train_images must be a positive integer"),
+        ({"model": "seed_baseline", "loss": "wgan-gp"}, "use one of the models dcgan"),
+        ({"model": "wgan_gp", "label_smoothing": 0.1}, "label_smoothing applies"),
+        ({"source": "dermamnist", "split": "lesion"}, "only split='dermamnist'"),
+    ],
+)
+def test_bad_values_are_rejected_with_valid_values(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**kwargs).validate()
+
+
+def test_batch_larger_than_training_set():
+    with pytest.raises(ValueError, match="valid values: 1 to 100"):
+        TrainConfig(batch_size=128).validate(n_train=100)
+    with pytest.raises(ValueError, match=r"\(50 images\)"):
+        TrainConfig(batch_size=64, max_train_images=50).validate(n_train=100)
+    TrainConfig(batch_size=100).validate(n_train=100)
