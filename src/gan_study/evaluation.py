@@ -187,14 +187,6 @@ def evaluate_images(
         )
         agreement = table.to_dict(orient="records")
 
-    # --- the original report's image metrics, against the GAN's training images
-    test_sub = test[rng.choice(len(test), n_eff, replace=False)]
-    near = metrics.nearest_real_similarity(fake, train)
-    near_floor = metrics.nearest_real_similarity(test_sub, train)
-    arrays = ("ssim", "pixel_accuracy", "nearest_index")
-    div_fake = metrics.ssim_diversity(fake, n_pairs=diversity_pairs, seed=seed)
-    div_real = metrics.ssim_diversity(train, n_pairs=diversity_pairs, seed=seed)
-
     # --- memorisation proxies, in pixel space (0-1) and in classifier features
     mem_pix = metrics.memorization_distances(fake / 255.0, train / 255.0, test / 255.0)
     mem_feat = metrics.memorization_distances(f_fake, f_gan_train, f_test)
@@ -203,7 +195,18 @@ def evaluate_images(
         ct = metrics.data_copying_ct(f_gan_train, f_test, f_fake, n_cells=ct_cells, seed=seed)
     except ValueError as exc:  # too few generated images per cell: say so, do not guess
         ct = {"ct": None, "n_cells": ct_cells, "unavailable": str(exc)}
-    pairs = metrics.closest_pairs(fake, train, n=8)
+    pairs = metrics.closest_pairs(
+        fake, train, n=8, nearest=(mem_pix["fake_distances"], mem_pix["fake_nearest"])
+    )
+
+    # --- the original report's image metrics, against the GAN's training images
+    test_sub_idx = rng.choice(len(test), n_eff, replace=False)
+    test_sub = test[test_sub_idx]
+    near = metrics.nearest_real_similarity(fake, train, nearest_index=mem_pix["fake_nearest"])
+    near_floor = metrics.nearest_real_similarity(test_sub, train)
+    arrays = ("ssim", "pixel_accuracy", "nearest_index")
+    div_fake = metrics.ssim_diversity(fake, n_pairs=diversity_pairs, seed=seed)
+    div_real = metrics.ssim_diversity(train, n_pairs=diversity_pairs, seed=seed)
 
     # --- colour
     rgb = {
@@ -347,6 +350,7 @@ def evaluate_run(
     seed: int = 0,
     data_dir: str | os.PathLike | None = None,
     ema: bool = True,
+    clf=None,
 ) -> dict:
     """Evaluate a finished training run and write ``run_dir/metrics.json``.
 
@@ -367,6 +371,11 @@ def evaluate_run(
         Data root (default ``$GAN_STUDY_DATA_DIR``).
     ema : bool, default True
         Evaluate the EMA generator (``generator_ema.keras``).
+    clf : gan_study.classifier.Classifier, optional
+        The feature extractor and judge (for example one trained with the
+        notebook's ``classifier_epochs``); default: :func:`load_or_train`
+        with its defaults. A stored ``metrics.json`` is reused only if it
+        was computed with a classifier of the same name.
 
     Returns
     -------
@@ -400,6 +409,7 @@ def evaluate_run(
             and cached.get("n") == n
             and cached.get("seed") == seed
             and cached.get("generator") == generator_name
+            and (clf is None or cached.get("feature_extractor", {}).get("name") == clf.name)
         ):
             return cached
 
@@ -415,7 +425,8 @@ def evaluate_run(
     labels = labels_like(data.train.labels, n, seed) if conditional else None
     fake = training.generate(generator, n, seed, labels=labels)
     gan_train, _ = training._load_data(config, data_dir, data.train.images, data.train.labels)
-    clf = classifier_mod.load_or_train(data)
+    if clf is None:
+        clf = classifier_mod.load_or_train(data)
     result = evaluate_images(
         fake,
         labels,

@@ -1,0 +1,59 @@
+"""evaluate_run with an explicit classifier: the stored metrics.json belongs to that classifier."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+
+from gan_study import evaluation
+
+
+def test_evaluate_run_reuses_metrics_only_for_the_same_classifier(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_evaluate_images(fake, labels, data, clf, *, n, seed, train_images=None):
+        calls.append(clf.name)
+        return {
+            "schema": evaluation.SCHEMA_VERSION,
+            "n": n,
+            "seed": seed,
+            "feature_extractor": {"name": clf.name},
+        }
+
+    config = types.SimpleNamespace(
+        source="toy", split="toy", image_size=28, model="dcgan", max_train_images=None
+    )
+    images = np.zeros((4, 28, 28, 3), np.uint8)
+    fake_training = types.SimpleNamespace(
+        load_config=lambda run_dir: config,
+        load_generator=lambda run_dir, ema=True: types.SimpleNamespace(inputs=[object()]),
+        generate=lambda generator, n, seed, labels=None: np.zeros((n, 28, 28, 3), np.uint8),
+        _load_data=lambda config, data_dir, images, labels: (images, labels),
+    )
+    toy = types.SimpleNamespace(train=types.SimpleNamespace(images=images, labels=np.zeros(4)))
+    import gan_study
+    import gan_study.data
+
+    monkeypatch.setitem(sys.modules, "gan_study.training", fake_training)
+    monkeypatch.setattr(gan_study, "training", fake_training, raising=False)
+    monkeypatch.setattr(gan_study.data, "load", lambda **kw: toy)
+    monkeypatch.setattr(evaluation, "evaluate_images", fake_evaluate_images)
+
+    def default_classifier(data):
+        raise AssertionError("an explicit classifier must be used, not the default one")
+
+    monkeypatch.setattr(evaluation.classifier_mod, "load_or_train", default_classifier)
+
+    run = tmp_path / "run"
+    run.mkdir()
+    short = types.SimpleNamespace(name="classifier-e2")
+    long = types.SimpleNamespace(name="classifier-e30")
+    first = evaluation.evaluate_run(run, n=20, seed=0, clf=short)
+    assert first["feature_extractor"]["name"] == "classifier-e2"
+    evaluation.evaluate_run(run, n=20, seed=0, clf=short)
+    assert calls == ["classifier-e2"]  # reused
+    again = evaluation.evaluate_run(run, n=20, seed=0, clf=long)
+    assert calls == ["classifier-e2", "classifier-e30"]  # another classifier: recomputed
+    assert again["feature_extractor"]["name"] == "classifier-e30"
