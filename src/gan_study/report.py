@@ -464,6 +464,7 @@ def execute_notebook(
     nb.metadata.setdefault("language_info", {"name": "python"})
     source_nb = copy.deepcopy(nb)
     os.environ["PYTHONUNBUFFERED"] = "1"  # the kernel inherits the environment
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ log out of pages
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
