@@ -632,6 +632,7 @@ def nearest_real_similarity(
     *,
     win_size: int = 7,
     tolerance: float = PIXEL_TOLERANCE,
+    nearest_index: np.ndarray | None = None,
 ) -> dict:
     """SSIM and pixel accuracy of each generated image to its nearest real image.
 
@@ -647,6 +648,10 @@ def nearest_real_similarity(
     train_images : ndarray, shape (N, H, W, 3), uint8
     win_size : int, default 7
     tolerance : float, default 0.1
+    nearest_index : ndarray, shape (M,), optional
+        Precomputed index of each generated image's nearest training image
+        (e.g. ``fake_nearest`` of :func:`memorization_distances` in pixel
+        space), to skip the search.
 
     Returns
     -------
@@ -658,8 +663,13 @@ def nearest_real_similarity(
     """
     fake = _check_images(fake_images, "fake_images")
     train = _check_images(train_images, "train_images")
-    _, idx = nearest_neighbors(fake / 255.0, train / 255.0, k=1)
-    idx = idx[:, 0]
+    if nearest_index is None:
+        _, idx = nearest_neighbors(fake / 255.0, train / 255.0, k=1)
+        idx = idx[:, 0]
+    else:
+        idx = np.asarray(nearest_index, dtype=np.int64).ravel()
+        if idx.shape[0] != fake.shape[0]:
+            raise ValueError("nearest_index must have one entry per generated image")
     s = np.array([ssim(f, train[i], win_size=win_size) for f, i in zip(fake, idx, strict=True)])
     p = np.array(
         [pixel_accuracy(f, train[i], tolerance=tolerance) for f, i in zip(fake, idx, strict=True)]
@@ -885,7 +895,13 @@ def data_copying_ct(
     }
 
 
-def closest_pairs(fake_images: np.ndarray, train_images: np.ndarray, *, n: int = 8) -> pd.DataFrame:
+def closest_pairs(
+    fake_images: np.ndarray,
+    train_images: np.ndarray,
+    *,
+    n: int = 8,
+    nearest: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """The generated images closest to a training image, for a gallery.
 
     Distances are L2 in pixel space on a 0-1 scale. Showing the closest pairs
@@ -897,6 +913,10 @@ def closest_pairs(fake_images: np.ndarray, train_images: np.ndarray, *, n: int =
     fake_images : ndarray, shape (M, H, W, 3), uint8
     train_images : ndarray, shape (N, H, W, 3), uint8
     n : int, default 8
+    nearest : (distances, indices), optional
+        Precomputed pixel-space (0-1 scale) nearest-training distance and index
+        of each generated image (``fake_distances`` and ``fake_nearest`` of
+        :func:`memorization_distances`), to skip the search.
 
     Returns
     -------
@@ -906,7 +926,10 @@ def closest_pairs(fake_images: np.ndarray, train_images: np.ndarray, *, n: int =
     """
     fake = _check_images(fake_images, "fake_images")
     train = _check_images(train_images, "train_images")
-    d, idx = nearest_neighbors(fake / 255.0, train / 255.0, k=1)
+    if nearest is None:
+        d, idx = nearest_neighbors(fake / 255.0, train / 255.0, k=1)
+    else:
+        d, idx = (np.asarray(a).reshape(fake.shape[0], -1)[:, :1] for a in nearest)
     order = np.argsort(d[:, 0], kind="stable")[:n]
     return pd.DataFrame(
         {"fake_index": order, "train_index": idx[order, 0], "distance": d[order, 0]}

@@ -313,3 +313,19 @@ def test_inception_status_finds_explicit_file(tmp_path):
     f.write_bytes(b"x")
     status = metrics.inception_weights_status(f)
     assert status["available"] and status["path"] == str(f)
+
+
+def test_precomputed_nearest_gives_the_same_results():
+    train = _images(25, 5)
+    fake = _images(6, 6)
+    mem = metrics.memorization_distances(fake / 255.0, train / 255.0, train[:3] / 255.0)
+    pre = metrics.closest_pairs(
+        fake, train, n=4, nearest=(mem["fake_distances"], mem["fake_nearest"])
+    )
+    pd_testing = __import__("pandas").testing
+    pd_testing.assert_frame_equal(pre, metrics.closest_pairs(fake, train, n=4))
+    a = metrics.nearest_real_similarity(fake, train, nearest_index=mem["fake_nearest"])
+    b = metrics.nearest_real_similarity(fake, train)
+    assert a["ssim_mean"] == b["ssim_mean"]
+    with pytest.raises(ValueError, match="one entry"):
+        metrics.nearest_real_similarity(fake, train, nearest_index=[0])
