@@ -39,7 +39,7 @@ batch_size = 64  # batch size of the reference run
 probe_steps = 300  # discriminator updates in the vanishing-gradient probe
 probe_every = 25  # measure the generator gradient every this many updates
 collapse_lr_g = 2e-3  # the generator learning rate that provokes mode collapse
-grid_learning_rates = [5e-5, 2e-4, 1e-3]  # rows of the sensitivity grid (lr_g = lr_d)
+grid_learning_rates = [5e-5, 2e-4, 1e-3]  # rows of the sensitivity grid, the same for both networks
 grid_batch_sizes = [32, 64]  # columns of the sensitivity grid
 n_eval = 1000  # generated and real images per evaluation
 classifier_epochs = 30  # epochs of the real-data classifier (its features score the runs)

@@ -111,7 +111,7 @@ def discriminator_sharpening_probe(
     steps: int = 200,
     probe_every: int = 20,
     batch_size: int = 64,
-    probe_size: int = 128,
+    probe_size: int = 64,
     lr: float = 2e-4,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -138,7 +138,7 @@ def discriminator_sharpening_probe(
         Measure every this many updates (and before the first).
     batch_size : int, default 64
         Discriminator batch size (half real, half generated per update: ``batch_size`` each).
-    probe_size : int, default 128
+    probe_size : int, default 64
         Fixed latent codes used for every measurement.
     lr : float, default 2e-4
         Adam learning rate of the discriminator (beta_1 = 0.5).
@@ -174,48 +174,65 @@ def discriminator_sharpening_probe(
     probe_idx = rng.choice(n, min(probe_size, n), replace=False)
     y_probe = None
     if conditional:
-        y_probe = np.asarray(real_labels)[rng.choice(n, probe_size)].astype(np.int64)
+        y_probe = np.asarray(real_labels)[rng.choice(n, probe_size)].astype(np.int32)
     x_probe = to_float(real_images[probe_idx])
-    y_probe_real = np.asarray(real_labels)[probe_idx] if conditional else None
+    y_probe_real = np.asarray(real_labels)[probe_idx].astype(np.int32) if conditional else None
+
+    from gan_study.losses import generator_loss
+
+    g_vars = generator.trainable_variables
+
+    def inputs(x, y):
+        return [x, y] if conditional else x
+
+    @tf.function
+    def measure_fn(z, y_fake, x, y_real):
+        with tf.GradientTape(persistent=True) as tape:
+            fake = generator(inputs(z, y_fake), training=True)
+            logit_fake = discriminator(inputs(fake, y_fake), training=True)
+            l_mm = generator_loss(logit_fake, "minimax", "logit")
+            l_ns = generator_loss(logit_fake, "nonsaturating", "logit")
+        n_mm = tf.linalg.global_norm(tape.gradient(l_mm, g_vars))
+        n_ns = tf.linalg.global_norm(tape.gradient(l_ns, g_vars))
+        del tape
+        d_fake = tf.sigmoid(tf.reshape(logit_fake, [-1]))
+        d_real = tf.sigmoid(tf.reshape(discriminator(inputs(x, y_real), training=True), [-1]))
+        correct = tf.reduce_sum(tf.cast(d_real > 0.5, tf.float32)) + tf.reduce_sum(
+            tf.cast(d_fake < 0.5, tf.float32)
+        )
+        total = tf.cast(tf.size(d_real) + tf.size(d_fake), tf.float32)
+        return tf.reduce_mean(d_real), tf.reduce_mean(d_fake), correct / total, n_mm, n_ns
+
+    @tf.function
+    def d_step(x, y, z):
+        fake = generator(inputs(z, y), training=True)
+        with tf.GradientTape() as tape:
+            lr_ = discriminator(inputs(x, y), training=True)
+            lf_ = discriminator(inputs(fake, y), training=True)
+            loss = bce(tf.ones_like(lr_), lr_) + bce(tf.zeros_like(lf_), lf_)
+        grads = tape.gradient(loss, discriminator.trainable_variables)
+        opt.apply_gradients(zip(grads, discriminator.trainable_variables, strict=True))
 
     def measure(step: int) -> dict:
-        fake = _call(generator, z_probe, y_probe, conditional, training=True)
-        d_fake = tf.sigmoid(
-            tf.reshape(_call(discriminator, fake, y_probe, conditional, training=True), [-1])
-        )
-        d_real = tf.sigmoid(
-            tf.reshape(
-                _call(discriminator, x_probe, y_probe_real, conditional, training=True), [-1]
-            )
-        )
-        norms = generator_gradient_norms(
-            generator, discriminator, z_probe, y_probe, conditional=conditional
-        )
-        acc = (float(np.sum(d_real.numpy() > 0.5)) + float(np.sum(d_fake.numpy() < 0.5))) / (
-            len(d_real) + len(d_fake)
+        d_real, d_fake, acc, n_mm, n_ns = (
+            float(v) for v in measure_fn(z_probe, y_probe, x_probe, y_probe_real)
         )
         return {
             "step": step,
-            "d_real": float(tf.reduce_mean(d_real)),
-            "d_fake": float(tf.reduce_mean(d_fake)),
+            "d_real": d_real,
+            "d_fake": d_fake,
             "d_accuracy": acc,
-            "grad_norm_minimax": norms["minimax"],
-            "grad_norm_nonsaturating": norms["nonsaturating"],
+            "grad_norm_minimax": n_mm,
+            "grad_norm_nonsaturating": n_ns,
         }
 
     rows = [measure(0)]
     for step in range(1, steps + 1):
         idx = rng.integers(0, n, batch_size)
         x = to_float(real_images[idx])
-        y = np.asarray(real_labels)[idx].astype(np.int64) if conditional else None
+        y = np.asarray(real_labels)[idx].astype(np.int32) if conditional else None
         z = rng.standard_normal((batch_size, latent_dim)).astype(np.float32)
-        fake = _call(generator, z, y, conditional, training=True)
-        with tf.GradientTape() as tape:
-            lr_ = _call(discriminator, x, y, conditional, training=True)
-            lf_ = _call(discriminator, fake, y, conditional, training=True)
-            loss = bce(tf.ones_like(lr_), lr_) + bce(tf.zeros_like(lf_), lf_)
-        grads = tape.gradient(loss, discriminator.trainable_variables)
-        opt.apply_gradients(zip(grads, discriminator.trainable_variables, strict=True))
+        d_step(x, y, z)
         if step % probe_every == 0 or step == steps:
             rows.append(measure(step))
     return pd.DataFrame(rows)

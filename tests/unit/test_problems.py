@@ -130,3 +130,29 @@ def test_train_subset_is_the_trainers_subset():
     np.testing.assert_array_equal(problems.train_subset(images, 12), seen)
     assert problems.train_subset(images, None) is images
     assert problems.train_subset(images, 80) is images
+
+
+def test_probe_runs_a_conditional_model_and_leaves_the_generator_alone():
+    from gan_study import models
+
+    keras.utils.set_random_seed(0)
+    gan = models.build("cdcgan", image_size=28, latent_dim=8)
+    before = [w.copy() for w in gan.generator.get_weights()]
+    real = np.random.default_rng(0).integers(0, 255, (16, 28, 28, 3), dtype=np.uint8)
+    labels = np.arange(16) % 7
+    out = problems.discriminator_sharpening_probe(
+        gan.generator,
+        gan.discriminator,
+        real,
+        labels,
+        latent_dim=8,
+        conditional=True,
+        steps=2,
+        probe_every=1,
+        batch_size=8,
+        probe_size=8,
+    )
+    assert list(out.step) == [0, 1, 2]
+    assert (out.grad_norm_minimax > 0).all() and (out.grad_norm_nonsaturating > 0).all()
+    for a, b in zip(before, gan.generator.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
