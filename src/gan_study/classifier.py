@@ -52,6 +52,18 @@ CLASS_WEIGHTINGS = ("none", "sqrt", "inverse")
 #: cache entries are not reused for a different model.
 CLASSIFIER_VERSION = 1
 
+#: The training parameters of :func:`load_or_train` by default (its signature
+#: repeats them; a unit test keeps the two equal).
+DEFAULT_PARAMS = {
+    "seed": 0,
+    "epochs": 30,
+    "class_weighting": "sqrt",
+    "augment": False,
+    "batch_size": 64,
+    "learning_rate": 1e-3,
+    "width": 32,
+}
+
 MODEL_FILE = "model.keras"
 PARAMS_FILE = "params.json"
 HISTORY_FILE = "history.csv"

@@ -382,8 +382,8 @@ def evaluate_run(
     dict
         The content of ``metrics.json`` (see :func:`evaluate_images`), plus
         ``run_dir``, ``model``, ``conditional`` and ``generator``. An existing
-        ``metrics.json`` with the same ``n``, ``seed``, generator and schema
-        is returned without recomputation.
+        ``metrics.json`` with the same ``n``, ``seed``, generator, feature
+        extractor and schema is returned without recomputation.
 
     Raises
     ------
@@ -397,6 +397,17 @@ def evaluate_run(
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} does not exist; train it first")
     generator_name = "generator_ema.keras" if ema else "generator.keras"
+    config = training.load_config(run_dir)
+    data = data_mod.load(
+        source=config.source,
+        split=config.split,
+        image_size=config.image_size,
+        data_dir=data_dir,
+    )
+    if clf is None:
+        clf_name = classifier_mod.cache_name(data, **classifier_mod.DEFAULT_PARAMS)
+    else:
+        clf_name = clf.name
     out_path = run_dir / METRICS_FILE
     if out_path.is_file():
         try:
@@ -409,24 +420,17 @@ def evaluate_run(
             and cached.get("n") == n
             and cached.get("seed") == seed
             and cached.get("generator") == generator_name
-            and (clf is None or cached.get("feature_extractor", {}).get("name") == clf.name)
+            and cached.get("feature_extractor", {}).get("name") == clf_name
         ):
             return cached
 
-    config = training.load_config(run_dir)
     generator = training.load_generator(run_dir, ema=ema)
-    data = data_mod.load(
-        source=config.source,
-        split=config.split,
-        image_size=config.image_size,
-        data_dir=data_dir,
-    )
     conditional = len(generator.inputs) == 2
     labels = labels_like(data.train.labels, n, seed) if conditional else None
     fake = training.generate(generator, n, seed, labels=labels)
     gan_train, _ = training._load_data(config, data_dir, data.train.images, data.train.labels)
     if clf is None:
-        clf = classifier_mod.load_or_train(data)
+        clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
     result = evaluate_images(
         fake,
         labels,

@@ -182,3 +182,11 @@ def _params():
 def test_load_reports_missing_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="model.keras"):
         classifier.load(tmp_path)
+
+
+def test_default_params_match_load_or_train_signature():
+    import inspect
+
+    sig = inspect.signature(classifier.load_or_train).parameters
+    for name, value in classifier.DEFAULT_PARAMS.items():
+        assert sig[name].default == value, name

@@ -123,24 +123,38 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "gan_study.training", fake_training)
     monkeypatch.setattr(gan_study, "training", fake_training, raising=False)
     monkeypatch.setattr(gan_study.data, "load", lambda **kw: data)
-    monkeypatch.setattr(classifier, "load_or_train", lambda d: clf)
 
     run = tmp_path / "run"
     run.mkdir()
-    res = evaluation.evaluate_run(run, n=60, seed=1)
+    res = evaluation.evaluate_run(run, n=60, seed=1, clf=clf)
     assert (run / "metrics.json").is_file()
     on_disk = json.loads((run / "metrics.json").read_text())
     assert on_disk["n"] == 60 and on_disk["seed"] == 1 and on_disk["model"] == "cdcgan"
     assert on_disk == json.loads(json.dumps(res))
     assert not [p for p in run.iterdir() if p.name.startswith(".")]
 
-    evaluation.evaluate_run(run, n=60, seed=1)
+    evaluation.evaluate_run(run, n=60, seed=1, clf=clf)
     assert calls["generate"] == 1  # reused
-    evaluation.evaluate_run(run, n=60, seed=2)
+    evaluation.evaluate_run(run, n=60, seed=2, clf=clf)
     assert calls["generate"] == 2  # another seed is recomputed
     (run / "metrics.json").write_text("{broken")
-    evaluation.evaluate_run(run, n=60, seed=2)
+    evaluation.evaluate_run(run, n=60, seed=2, clf=clf)
     assert calls["generate"] == 3  # a damaged file is replaced
+    # another feature extractor is another evaluation
+    other = classifier.Classifier(model=clf.model, params=clf.params, path=tmp_path / "clf-b")
+    evaluation.evaluate_run(run, n=60, seed=2, clf=other)
+    assert calls["generate"] == 4
+    assert json.loads((run / "metrics.json").read_text())["feature_extractor"]["name"] == "clf-b"
+    # by default the cached default classifier is used
+    used = {}
+
+    def fake_load_or_train(d, **params):
+        used.update(params)
+        return clf
+
+    monkeypatch.setattr(classifier, "load_or_train", fake_load_or_train)
+    evaluation.evaluate_run(run, n=60, seed=3)
+    assert used == classifier.DEFAULT_PARAMS
     json.loads((run / "metrics.json").read_text())
 
 
