@@ -104,12 +104,18 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
         "grid_batch_sizes": [64],
         "n_eval": 300,
     },
+    # 06/07 reuse the cdcgan/dcgan runs of 03 (quick: 1 epoch on 2,048 images); 06 trains
+    # 4 arms x 1 seed classifiers of 2 epochs each (plus a 2-epoch judge for the interpolation).
     "06_synthetic_data": {
         "seeds": [0],
+        "classifier_epochs": 2,
+        "gan_epochs": 1,
+        "gan_max_train_images": 2048,
         "n_boot": 200,
         "interpolation_steps": 7,
         "interpolation_rows": 2,
     },
+    "07_classroom": {"gan_epochs": 1, "gan_max_train_images": 2048},
 }
 
 #: How ``full`` differs from ``standard`` (meant for a GPU machine).
@@ -123,8 +129,10 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
         "grid_learning_rates": [2e-5, 5e-5, 2e-4, 5e-4, 1e-3, 2e-3],
         "grid_batch_sizes": [32, 64, 128],
         "n_eval": 2000,
+        "image_size": 64,
     },
-    "06_synthetic_data": {"seeds": [0, 1, 2, 3, 4]},
+    "06_synthetic_data": {"seeds": [0, 1, 2, 3, 4], "image_size": 64, "gan_epochs": 50},
+    "07_classroom": {"image_size": 64, "gan_epochs": 50},
 }
 
 DEFAULT_PROFILE = "standard"
