@@ -154,7 +154,7 @@ plots.glue_value("gan_epochs", gan_epochs)
 # ### 4. Measure it yourself
 #
 # The chapter on synthetic data reports a confidence interval for each arm. Run it
-# with one seed and then with three (`gan-study book --only 06 -p seeds "[0, 1, 2]"`
+# with one seed and then with three (`gan-study book --only 06 -p 06_synthetic_data.seeds "[0, 1, 2]"`
 # or the equivalent papermill parameters). How does the interval's method change,
 # and why is an interval from one seed narrower than it should be?
 #
