@@ -579,11 +579,17 @@ def training_curves(histories, *, probability_models=()):
                 ax.set_ylim(0, 1)
             if panel == "gradient norms":
                 ax.set_yscale("log")
+                plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
+                ax.yaxis.set_major_formatter(plain)
+                ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_title(f"{label}: {panel}", fontsize="small")
             ax.legend(fontsize="x-small")
             if r == len(histories) - 1:
                 ax.set_xlabel("epoch")
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            if len(x) <= 12:
+                ax.set_xticks(x)
+            else:
+                ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
 

@@ -21,8 +21,10 @@ Nothing here knows about notebooks or figures.
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -385,6 +387,25 @@ def check_grid(models: Sequence[str], seeds: Sequence[int]) -> None:
         raise ValueError(f"seeds has duplicates: {list(seeds)}")
 
 
+def run_device(run_dir) -> str:
+    """The device a run was trained on, as its ``config.json`` records it.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``run_dir`` has no ``config.json``.
+    ValueError
+        When the file records no device.
+    """
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: {run_dir} is not a training run directory")
+    device = json.loads(path.read_text()).get("environment", {}).get("device")
+    if not device:
+        raise ValueError(f"{path} records no device (environment.device)")
+    return str(device)
+
+
 def grid_configs(models: Sequence[str], seeds: Sequence[int], **params) -> list:
     """One validated :class:`~gan_study.config.TrainConfig` per (model, seed), model-major.
 
@@ -633,3 +654,70 @@ def class_agreement_table(results: Sequence[Mapping]) -> pd.DataFrame | None:
     out["n_fake"] = out["n_fake"].round().astype(int)
     out["runs"] = len(tables)
     return out.drop(columns="label")
+
+
+# ------------------------------------------------------- the report's code
+def report_networks_as_printed(latent_dim: int = 100):
+    """The generator and discriminator exactly as the 2023 report prints them (its Fig. 8).
+
+    Only the deprecated ``input_shape=`` arguments are written as
+    ``keras.Input`` layers; sizes, activations and order are the report's.
+    The generator ends in **one** channel (28 x 28 x 1 images) while the
+    discriminator expects 32 x 32 x 3, so the two cannot be chained: see
+    :func:`gan_study.models.seed_baseline` for the repaired pair.
+
+    Returns
+    -------
+    generator, discriminator : keras.Sequential
+    """
+    import keras
+    from keras import layers
+
+    generator = keras.Sequential(
+        [
+            keras.Input((latent_dim,)),
+            layers.Dense(7 * 7 * 128),
+            layers.Reshape([7, 7, 128]),
+            layers.BatchNormalization(),
+            layers.Conv2DTranspose(64, kernel_size=5, strides=2, padding="same", activation="selu"),
+            layers.BatchNormalization(),
+            layers.Conv2DTranspose(1, kernel_size=5, strides=2, padding="same", activation="tanh"),
+        ],
+        name="report_generator",
+    )
+    discriminator = keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            layers.Conv2D(64, kernel_size=5, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Dropout(0.4),
+            layers.Conv2D(128, kernel_size=5, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Dropout(0.4),
+            layers.Flatten(),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name="report_discriminator",
+    )
+    return generator, discriminator
+
+
+def chain_error(generator, discriminator) -> str | None:
+    """Try to chain ``generator`` into ``discriminator`` as the report does; the error, if any.
+
+    Returns
+    -------
+    str or None
+        The line of Keras' error message that says what is wrong, or ``None`` when the two
+        networks fit together.
+    """
+    import keras
+
+    try:
+        keras.Sequential([generator, discriminator]).build((None, *generator.inputs[0].shape[1:]))
+    except ValueError as exc:
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # Keras colours its messages
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        lines = [line for line in lines if not line.startswith("Exception encountered")]
+        return lines[0] if lines else type(exc).__name__
+    return None

@@ -300,3 +300,27 @@ def test_rgb_table_per_class_only_with_labels():
     assert table[(table.source == "dcgan") & (table.channel == "G")]["mean"].iloc[0] == (
         pytest.approx(0.2)
     )
+
+
+def test_report_networks_cannot_be_chained_but_the_repaired_ones_can(keras):
+    from gan_study import models
+
+    generator, discriminator = study.report_networks_as_printed()
+    assert generator.output_shape == (None, 28, 28, 1)
+    assert discriminator.input_shape == (None, 32, 32, 3)
+    error = study.chain_error(generator, discriminator)
+    assert error is not None and "incompatible" in error
+    repaired = models.build("seed_baseline", image_size=28)
+    assert study.chain_error(repaired.generator, repaired.discriminator) is None
+
+
+def test_run_device(tmp_path):
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps({"environment": {"device": "CPU: x"}}))
+    assert study.run_device(tmp_path) == "CPU: x"
+    (tmp_path / "config.json").write_text(json.dumps({"environment": {}}))
+    with pytest.raises(ValueError, match="no device"):
+        study.run_device(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        study.run_device(tmp_path / "missing")
