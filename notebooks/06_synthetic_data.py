@@ -40,7 +40,8 @@
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
 image_size = 28  # side of the square images in pixels
 seeds = [0, 1, 2]  # classifier seeds of every arm (and seeds of the synthetic draws)
-classifier_epochs = 30  # training epochs of every classifier
+classifier_epochs = 30  # epochs of the study's real-data classifier (judges the interpolation)
+arm_epochs = 30  # training epochs of the classifier of every arm (one budget for all arms)
 topup_target = 500  # real_gan arm: classes with fewer real images are topped up to this
 gan_epochs = 5  # the conditional GAN of the training chapter (reused, not retrained)
 gan_batch_size = 128  # its batch size
@@ -81,7 +82,7 @@ counts = np.bincount(lesions.train.labels, minlength=len(names))
 added = augmentation.top_up_counts(counts, topup_target)
 plots.glue_value("topup_target", topup_target, ",d")
 plots.glue_value("n_seeds", len(seeds))
-plots.glue_value("classifier_epochs", classifier_epochs)
+plots.glue_value("arm_epochs", arm_epochs)
 plots.glue_value("gan_epochs", gan_epochs)
 plots.glue_value("n_added", int(added.sum()), ",d")
 plots.glue_value("n_train_real", len(lesions.train.labels), ",d")
@@ -111,7 +112,7 @@ plots.show_markdown(
 # The generator is the class-conditional DCGAN of the training chapter
 # ({glue:text}`gan_epochs` epochs on the full training split), reused as it is:
 # it was not tuned for this task. Every arm trains the study's classifier for
-# {glue:text}`classifier_epochs` epochs with the same square-root class weighting
+# {glue:text}`arm_epochs` epochs with the same square-root class weighting
 # (computed from the arm's own training labels) and keeps the epoch with the best
 # balanced accuracy on the real validation split. Each arm is repeated with
 # {glue:text}`n_seeds` seeds; a seed fixes the classifier's initialisation, its
@@ -123,7 +124,7 @@ results, predictions = augmentation.run_arms(
     synthesize,
     arms=augmentation.ARMS,
     seeds=seeds,
-    classifier_epochs=classifier_epochs,
+    classifier_epochs=arm_epochs,
     topup_target=topup_target,
     generator_id=gan_run.name,
     class_names=names,
@@ -262,13 +263,12 @@ paths = np.concatenate(
 )
 judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
 p_mel = judge.predict_proba(paths)[:, mel]
-fracs = np.tile(np.linspace(0, 1, interpolation_steps), interpolation_rows)
 plots.glue_figure(
     "fig-synthetic-label-path",
     plots.image_grid(
         paths,
         interpolation_steps,
-        titles=[f"t={t:.2f}\np={p:.2f}" for t, p in zip(fracs, p_mel, strict=True)],
+        titles=[f"p={p:.2f}" for p in p_mel],
         row_labels=[f"z{i + 1}" for i in range(interpolation_rows)],
     ),
 )
@@ -284,9 +284,10 @@ plots.glue_value("interpolation_rows", interpolation_rows)
 # :alt: A grid of generated lesion images; in each row the latent code is fixed and the class embedding moves from nevus on the left to melanoma on the right. Each image is labelled with its interpolation fraction t and the classifier's melanoma probability p.
 # :name: fig-synthetic-label-path
 #
-# Label interpolation in the conditional generator: $t = 0$ is the embedding of
-# `nv`, $t = 1$ that of `mel`, the images in between come from embeddings of no
-# class. $p$ is the real-data classifier's probability of `mel`. This is an
+# Label interpolation in the conditional generator: from left to right the class
+# embedding moves in equal steps from that of `nv` (first column) to that of `mel`
+# (last column); the images in between come from embeddings of no class. $p$ is
+# the real-data classifier's probability of `mel`. This is an
 # interpolation in the model's input space, not a picture of a lesion over time.
 # ```
 #
