@@ -307,5 +307,5 @@ plots.glue_value("interpolation_rows", interpolation_rows)
 # along the path says that the class embedding steers features the classifier
 # associates with melanoma. Neither says anything about how a nevus changes, or
 # whether it turns into a melanoma at all: most melanomas arise *de novo*, not
-# from a pre-existing nevus, and a morph between the two classes would teach the
-# wrong picture. A figure like this needs exactly that caption.
+# from a pre-existing nevus {cite:p}`pampena2017nevus`, and a morph between the
+# two classes would teach the wrong picture. A figure like this needs exactly that caption.
