@@ -951,6 +951,7 @@ def history_overlay(
         for label, h in histories.items():
             ax.plot(h[x], h[col], marker="o", ms=3, label=label)
         ax.set(xlabel=x, title=names.get(col, col))
+        ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0, -1].legend(fontsize="x-small")
     fig.tight_layout()
     return fig
