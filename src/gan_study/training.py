@@ -381,15 +381,15 @@ class _Trainer:
             g_loss = losses.generator_loss(d_fake, c.loss, gan.output)
             d_scaled = self._scale(self.opt_d, d_loss)
             g_scaled = self._scale(self.opt_g, g_loss)
-        d_grads = self._unscale(self.opt_d, d_tape.gradient(d_scaled, self.D.trainable_variables))
+        # LossScaleOptimizer.apply unscales the gradients itself; the norms are unscaled here
+        d_grads = d_tape.gradient(d_scaled, self.D.trainable_variables)
+        d_norm = self._norm(self.opt_d, d_grads)
         self.opt_d.apply(d_grads, self.D.trainable_variables)
         g_norm = tf.constant(0.0)
         if update_g:
-            g_grads = self._unscale(
-                self.opt_g, g_tape.gradient(g_scaled, self.G.trainable_variables)
-            )
+            g_grads = g_tape.gradient(g_scaled, self.G.trainable_variables)
+            g_norm = self._norm(self.opt_g, g_grads)
             self.opt_g.apply(g_grads, self.G.trainable_variables)
-            g_norm = tf.linalg.global_norm(g_grads)
             self._update_ema()
         if gan.output == "logit" and c.loss != "wgan-gp":
             d_real, d_fake = tf.sigmoid(d_real), tf.sigmoid(d_fake)
@@ -399,20 +399,21 @@ class _Trainer:
             "gp": gp,
             "d_real": tf.reduce_mean(tf.cast(d_real, tf.float32)),
             "d_fake": tf.reduce_mean(tf.cast(d_fake, tf.float32)),
-            "grad_norm_d": tf.linalg.global_norm(d_grads),
+            "grad_norm_d": d_norm,
             "grad_norm_g": g_norm,
         }
 
     def _scale(self, opt, loss):
         return opt.scale_loss(loss) if self.config.mixed_precision == "mixed_float16" else loss
 
-    def _unscale(self, opt, grads):
-        if self.config.mixed_precision != "mixed_float16":
-            return grads
+    def _norm(self, opt, grads):
+        """Global gradient norm, without the loss scale of mixed_float16."""
         import tensorflow as tf
 
-        scale = opt.dynamic_scale
-        return [g / tf.cast(scale, g.dtype) for g in grads]
+        norm = tf.linalg.global_norm(grads)
+        if self.config.mixed_precision == "mixed_float16":
+            norm = norm / tf.cast(opt.dynamic_scale, norm.dtype)
+        return norm
 
     def _update_ema(self) -> None:
         import tensorflow as tf

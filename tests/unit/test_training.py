@@ -177,3 +177,21 @@ def test_cli_reports_bad_parameters(capsys):
 def test_history_frame_columns_when_empty(tmp_path):
     training._write_history(tmp_path, [])
     assert list(pd.read_csv(tmp_path / "history.csv").columns) == list(training.HISTORY_COLUMNS)
+
+
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_trains_and_restores_the_policy(tmp_path, tiny, precision):
+    import keras
+
+    before = keras.mixed_precision.global_policy().name
+    run = training.train(
+        _cfg(mixed_precision=precision, max_train_images=32),
+        run_dir=tmp_path / precision,
+        images=tiny[0],
+        progress=False,
+    )
+    assert keras.mixed_precision.global_policy().name == before
+    history = training.load_history(run)
+    assert np.isfinite(history[["d_loss", "g_loss", "grad_norm_d", "grad_norm_g"]]).all().all()
+    x = training.generate(training.load_generator(run), 3, seed=0)
+    assert x.shape == (3, 28, 28, 3) and x.dtype == np.uint8
