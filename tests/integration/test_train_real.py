@@ -78,6 +78,7 @@ def test_cli_trains_dcgan_on_real_data_reproducibly(
         )
         == 0
     )
+    assert capsys.readouterr().out.strip() == str(a)
     b = _train(tmp_path, "b", real_data_root, shared_cache_dir, monkeypatch, capsys)
     pd.testing.assert_frame_equal(
         pd.read_csv(a / "history.csv").drop(columns="seconds"),
