@@ -249,6 +249,7 @@ scores = pd.DataFrame(
         for name, r in settings.items()
     }
 ).T
+scores.index.name = "run"
 plots.glue_figure("fig-problems-collapse", plots.collapse_comparison(scores))
 ref, prov = scores.iloc[0], scores.iloc[1]
 for key, row in (("ref", ref), ("prov", prov)):

@@ -45,9 +45,18 @@ STANDARD: dict[str, dict[str, Any]] = {
     "99_environment": {
         "check_tensorflow": True,
     },
-    # 05-07: the GAN runs of 06/07 are the training chapter's cdcgan/dcgan runs (same
-    # TrainConfig, so they are reused, not retrained). 05 trains its own short runs on a
-    # subset: about 10 runs of max_train_images x problem_epochs images each.
+    # 05-07 (budget ~25 min of the hour). 06/07 reuse 03's cdcgan/dcgan runs and 05/06 04's
+    # classifier (same parameters, so nothing is retrained). Arithmetic, from ~240 ms per
+    # DCGAN step at batch 128 on 2 quiet cores (~130 ms at batch 64):
+    # 05: 10 new GAN runs (reference, minimax, provoked, seeds 1-2, 5 new grid cells) of
+    #     2,048 images x 8 epochs = 256 steps at batch 64 (512 at 32) -> ~35-45 s each, ~7 min;
+    #     plus 2 probes of 300 discriminator updates and 1,000-image evaluations -> ~8 min.
+    # 06: 4 arms x 3 seeds = 12 classifier runs of arm_epochs = 10 over ~7-8k images. No quiet
+    #     timing was possible (shared machine, load ~15): there, one classifier epoch took
+    #     ~65 s; at an assumed (unmeasured) ~5-10 s on quiet cores -> 12 x 10 x 8 s ~ 16 min.
+    # 07: generates 64 images from a finished run -> well under a minute.
+    # Measured on the shared 2-core machine (load average 11-18): quick 05 331 s, quick 06
+    # 778 s (with arm_epochs=2 and a 2-epoch judge trained in the chapter), quick 07 46 s.
     "05_gan_problems": {
         "data_dir": None,
         "image_size": 28,
@@ -69,7 +78,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "image_size": 28,
         "seeds": [0, 1, 2],
         "classifier_epochs": 30,
-        "arm_epochs": 30,
+        "arm_epochs": 10,
         "topup_target": 500,
         "gan_epochs": 5,
         "gan_batch_size": 128,
@@ -97,6 +106,7 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
     "02_data": {"image_size": 28, "images_per_class": 6},
     "05_gan_problems": {
         "seeds": [0, 1],
+        "classifier_epochs": 2,
         "max_train_images": 256,
         "problem_epochs": 2,
         "probe_steps": 40,
@@ -105,10 +115,11 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
         "grid_batch_sizes": [64],
         "n_eval": 300,
     },
-    # 06/07 reuse the cdcgan/dcgan runs of 03 (quick: 1 epoch on 2,048 images) and the
-    # classifier of 04 (classifier_epochs as in 04); 06 trains 4 arms x 1 seed x 1 epoch.
+    # 05/06 use the classifier of 04 (classifier_epochs as in 04's quick entry), 06/07 the
+    # cdcgan/dcgan runs of 03 (1 epoch on 2,048 images); 06 trains 4 arms x 1 seed x 1 epoch.
     "06_synthetic_data": {
         "seeds": [0],
+        "classifier_epochs": 2,
         "arm_epochs": 1,
         "gan_epochs": 1,
         "gan_max_train_images": 2048,
@@ -132,7 +143,12 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
         "n_eval": 2000,
         "image_size": 64,
     },
-    "06_synthetic_data": {"seeds": [0, 1, 2, 3, 4], "image_size": 64, "gan_epochs": 50},
+    "06_synthetic_data": {
+        "seeds": [0, 1, 2, 3, 4],
+        "image_size": 64,
+        "gan_epochs": 50,
+        "arm_epochs": 30,
+    },
     "07_classroom": {"image_size": 64, "gan_epochs": 50},
 }
 
