@@ -540,7 +540,7 @@ def training_curves(histories, *, probability_models=()):
 
     Panels: the losses (with the gradient penalty where it is not zero), the
     mean discriminator outputs on real and generated batches, and the global
-    gradient norms of D and G (log scale).
+    gradient norms of D and G (log scale where they span more than a factor 20).
 
     Parameters
     ----------
@@ -577,11 +577,10 @@ def training_curves(histories, *, probability_models=()):
             if panel == "D outputs" and label in probability_models:
                 ax.axhline(0.5, color="0.5", lw=0.8, ls="--")
                 ax.set_ylim(0, 1)
-            if panel == "gradient norms":
-                ax.set_yscale("log")
-                plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
-                ax.yaxis.set_major_formatter(plain)
-                ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            norms = history[["grad_norm_d", "grad_norm_g"]].to_numpy(dtype=float)
+            norms = norms[np.isfinite(norms) & (norms > 0)]
+            if panel == "gradient norms" and norms.size and norms.max() / norms.min() > 20:
+                ax.set_yscale("log")  # only where the norms span more than a decade or so
             ax.set_title(f"{label}: {panel}", fontsize="small")
             ax.legend(fontsize="x-small")
             if r == len(histories) - 1:
@@ -738,7 +737,7 @@ def nearest_pairs(pairs, *, cell_inches: float = 0.95):
         axes[2 * m + 1, 0].set_ylabel(
             "nearest\ntraining", rotation=0, ha="right", va="center", fontsize="small"
         )
-    fig.subplots_adjust(wspace=0.05, hspace=0.3)
+    fig.subplots_adjust(wspace=0.05, hspace=0.45)
     return fig
 
 
@@ -796,9 +795,10 @@ def distance_distributions(distances, reference, *, reference_label="held-out re
             label=f"{reference_label} (median {np.median(reference):.2f})",
         )
         ax.set_title(model, fontsize="small")
-        ax.set_xlabel(xlabel)
         ax.legend(fontsize="xx-small", loc="upper right")
     axes[0, 0].set_ylabel("density")
+    if xlabel:
+        fig.supxlabel(xlabel, fontsize="small")
     fig.tight_layout()
     return fig
 

@@ -45,6 +45,43 @@ STANDARD: dict[str, dict[str, Any]] = {
     "99_environment": {
         "check_tensorflow": True,
     },
+    # 03/04: four GANs (seed_baseline, dcgan, cdcgan, wgan_gp) on the full lesion-split
+    # training side: an epoch is 54 steps of batch 128 at 28 px. At the ~240 ms/step of a
+    # DCGAN step on 2 quiet cores that is ~13 s per epoch; 04 trains 4 models x 3 seeds =
+    # 12 runs (the 4 seed-0 runs are 03's, reused): 12 x 5 epochs x ~15 s ~ 15 min, plus
+    # 12 evaluations of n_eval images and the shared classifier. 5 epochs also matches the
+    # GAN runs that 06/07 reuse (gan_epochs). Measured on the 2-core AMD EPYC build machine
+    # while it was shared (load average 10-12, so ~10-20x slower than quiet): one full-data
+    # epoch took 122 s (seed_baseline), 324 s (dcgan), 204 s (cdcgan), 202 s (wgan_gp);
+    # the quick profile's 16-step epochs 41, 85, 66 and 69 s.
+    "03_training": {
+        "seed": 0,
+        "epochs": 5,
+        "image_size": 28,
+        "batch_size": 128,
+        "source": "ham10000",
+        "split": "lesion",
+        "data_dir": None,
+        "max_train_images": None,
+        "samples_per_class": 8,
+        "dpi": 110,
+    },
+    "04_evaluation": {
+        "models": ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"],
+        "seeds": [0, 1, 2],
+        "epochs": 5,
+        "image_size": 28,
+        "batch_size": 128,
+        "source": "ham10000",
+        "split": "lesion",
+        "data_dir": None,
+        "max_train_images": None,
+        "seed": 0,
+        "n_eval": 2000,
+        "classifier_epochs": 30,
+        "gallery_pairs": 8,
+        "dpi": 110,
+    },
     # 05-07 (budget ~25 min of the hour). 06/07 reuse 03's cdcgan/dcgan runs and 05/06 04's
     # classifier (same parameters, so nothing is retrained). Arithmetic, from ~240 ms per
     # DCGAN step at batch 128 on 2 quiet cores (~130 ms at batch 64):
@@ -104,6 +141,16 @@ STANDARD: dict[str, dict[str, Any]] = {
 #: How ``quick`` differs from ``standard`` (at most ~5 minutes per notebook on 2 CPU cores).
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
     "02_data": {"image_size": 28, "images_per_class": 6},
+    # 03/04: one epoch of 2,048 images (16 steps) per model, one seed, 500 evaluation images.
+    "03_training": {"epochs": 1, "max_train_images": 2048, "samples_per_class": 6},
+    # classifier_epochs as in 06's quick profile, so the two chapters share one classifier.
+    "04_evaluation": {
+        "seeds": [0],
+        "epochs": 1,
+        "max_train_images": 2048,
+        "n_eval": 500,
+        "classifier_epochs": 2,
+    },
     "05_gan_problems": {
         "seeds": [0, 1],
         "classifier_epochs": 2,
@@ -150,6 +197,9 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
         "arm_epochs": 30,
     },
     "07_classroom": {"image_size": 64, "gan_epochs": 50},
+    # 03/04 on a GPU: 64 px, 50 epochs (~2,700 generator updates), five seeds.
+    "03_training": {"epochs": 50, "image_size": 64},
+    "04_evaluation": {"seeds": [0, 1, 2, 3, 4], "epochs": 50, "image_size": 64},
 }
 
 DEFAULT_PROFILE = "standard"

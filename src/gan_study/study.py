@@ -721,3 +721,49 @@ def chain_error(generator, discriminator) -> str | None:
         lines = [line for line in lines if not line.startswith("Exception encountered")]
         return lines[0] if lines else type(exc).__name__
     return None
+
+
+# -------------------------------------------------------------- prose helpers
+def format_mean_spread(mean: float, spread: float, fmt: str = ".1f") -> str:
+    """``"12.3 ± 0.4"``; ``"12.3 (a single value, no spread)"`` when the spread is NaN."""
+    if spread is None or not math.isfinite(spread):
+        return f"{mean:{fmt}} (a single value, no spread)"
+    return f"{mean:{fmt}} ± {spread:{fmt}}"
+
+
+def floor_verdict(value: float, floor: float, floor_spread: float) -> str:
+    """Say in words where a metric value lies relative to its real-versus-real floor.
+
+    For a lower-is-better distance: ``"within two standard deviations of the
+    floor"``, ``"below the floor"``, ``"about 40 times the floor"`` or
+    ``"3.2 above the floor"``.
+    """
+    if math.isfinite(floor_spread) and abs(value - floor) <= 2 * floor_spread:
+        return "within two standard deviations of the floor"
+    if value < floor:
+        return "below the floor"
+    if floor > 0 and value / floor >= 2:
+        return f"about {value / floor:.0f} times the floor"
+    return f"{value - floor:.1f} above the floor"
+
+
+def flat_image_similarity(train_images: np.ndarray) -> dict:
+    """SSIM and pixel accuracy of a flat image of the mean training colour to its nearest
+    training image: what the report's metrics give an image with no lesion in it.
+
+    Returns
+    -------
+    dict
+        ``ssim_mean``, ``pixel_accuracy_mean`` and ``colour`` (the RGB value, 0-255).
+    """
+    from gan_study import metrics
+
+    train = np.asarray(train_images)
+    colour = np.round(train.reshape(-1, 3).mean(axis=0)).astype(np.uint8)
+    flat = np.broadcast_to(colour, (1, *train.shape[1:])).copy()
+    near = metrics.nearest_real_similarity(flat, train)
+    return {
+        "ssim_mean": near["ssim_mean"],
+        "pixel_accuracy_mean": near["pixel_accuracy_mean"],
+        "colour": tuple(int(c) for c in colour),
+    }

@@ -100,6 +100,10 @@ def test_training_curves_panels_and_penalty_only_when_used():
     assert "gradient penalty" not in labels[0]
     assert "gradient penalty" in labels[3]
     assert fig.axes[1].get_ylim() == (0.0, 1.0)  # probabilities on a 0-1 axis
+    assert fig.axes[2].get_yscale() == "linear"  # norms within a factor 20: linear axis
+    wide = _history()
+    wide["grad_norm_g"] = [1.0, 100.0, 1000.0]
+    fig = plots.training_curves({"x": wide})
     assert fig.axes[2].get_yscale() == "log"
     np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), [1.1, 1.0, 0.9])
 

@@ -324,3 +324,25 @@ def test_run_device(tmp_path):
         study.run_device(tmp_path)
     with pytest.raises(FileNotFoundError):
         study.run_device(tmp_path / "missing")
+
+
+def test_format_mean_spread_and_floor_verdict():
+    assert study.format_mean_spread(12.34, 0.46) == "12.3 ± 0.5"
+    assert "no spread" in study.format_mean_spread(12.34, math.nan)
+    assert study.floor_verdict(1.0, 0.9, 0.1) == "within two standard deviations of the floor"
+    assert study.floor_verdict(0.2, 0.9, 0.1) == "below the floor"
+    assert study.floor_verdict(40.0, 1.0, 0.1) == "about 40 times the floor"
+    assert study.floor_verdict(3.0, 2.0, 0.1) == "1.0 above the floor"
+    assert study.floor_verdict(3.0, 2.0, math.nan) == "1.0 above the floor"
+
+
+def test_flat_image_similarity():
+    rng = np.random.default_rng(0)
+    train = rng.integers(0, 256, (20, 8, 8, 3)).astype(np.uint8)
+    train[0] = 128  # one training image is (nearly) the flat mean colour
+    out = study.flat_image_similarity(train)
+    assert set(out) == {"ssim_mean", "pixel_accuracy_mean", "colour"}
+    assert 0.0 <= out["pixel_accuracy_mean"] <= 1.0
+    flat_train = np.full((5, 8, 8, 3), 200, np.uint8)
+    same = study.flat_image_similarity(flat_train)
+    assert same["pixel_accuracy_mean"] == 1.0 and same["colour"] == (200, 200, 200)

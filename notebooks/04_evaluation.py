@@ -1,0 +1,464 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # How good are the generated images?
+#
+# The 2023 report judged its GAN in three ways: it said that it measured the
+# structural similarity index (SSIM) and a "pixel-wise accuracy" (and gave no
+# numbers), that dermatologists had looked at the images (and gave no
+# details), and it showed a bar chart of Fréchet Inception Distances "among
+# different GANs" (its Fig. 11) without saying which GANs, how many images,
+# which feature extractor, or how much the values vary
+# {cite:p}`mukesh2023empowering`.
+#
+# A Fréchet distance means little without those details. It is a *sample
+# statistic*: two sets of real images of the same kind do not have distance
+# 0, and the value grows as the number of images $N$ shrinks
+# {cite:p}`heusel2017gans,chong2020fidinf`. It also depends entirely on the
+# feature space, and a GAN trained with another seed can land elsewhere
+# {cite:p}`lucic2018equal`. This chapter therefore compares the four models of
+# chapter 3 on every metric of the study's toolkit with:
+#
+# * several **training seeds** per model, shown as dots with their mean and
+#   spread;
+# * a stated **feature extractor**, sample size $N$ and data split;
+# * the **real-versus-real floor**: the same metric for held-out real images
+#   (the test split, never seen by any GAN) against the same training images.
+#   A model can only be judged against this floor, never against zero.
+#
+# Then it looks at what the report's own metrics (SSIM and pixel accuracy to
+# the nearest training image) can and cannot say, audits the models for
+# copies of training images, compares colours per class, and asks whether the
+# conditional model's images look like their class to a classifier.
+
+# %% tags=["parameters"]
+models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # models to compare
+seeds = [0, 1, 2]  # training seeds per model (seed 0: the runs of chapter 3)
+epochs = 5  # as in chapter 3, so that its runs are reused
+image_size = 28  # image side in pixels (28, 32 or 64)
+batch_size = 128  # as in chapter 3
+source = "ham10000"  # data source: ham10000 or dermamnist
+split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
+data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR or data/raw
+max_train_images = None  # as in chapter 3 (None: all training images)
+seed = 0  # seed of the evaluation samples and of the real-data classifier
+n_eval = 2000  # generated images per run, and N of the distribution metrics
+classifier_epochs = 30  # epochs of the real-data classifier (its features score the runs)
+gallery_pairs = 8  # closest generated-training pairs shown per model
+dpi = 110  # resolution of the figures
+
+# %%
+import numpy as np
+import pandas as pd
+from IPython.display import display
+from myst_nb import glue
+
+from gan_study import classifier, data, metrics, plots, problems, study, training
+
+plots.set_style(dpi=dpi)
+train_params = dict(
+    epochs=epochs,
+    image_size=image_size,
+    batch_size=batch_size,
+    source=source,
+    split=split,
+    max_train_images=max_train_images,
+)
+lesions = data.load(source=source, split=split, image_size=image_size, data_dir=data_dir)
+gan_train = problems.train_subset(lesions.train.images, max_train_images)
+
+# %% [markdown]
+# ## The judge: a classifier trained on real images
+#
+# Fréchet distances are usually computed in the feature space of an
+# ImageNet InceptionV3 network. Its weights cannot be downloaded on the
+# machines this study is built on, and 28-pixel skin lesions resized to 299
+# pixels are far from ImageNet photographs anyway. The study instead trains
+# its own convolutional classifier on the real training images (chapter 2's
+# split, with model selection on the validation side) and uses its
+# {glue:text}`feature_dim`-dimensional penultimate layer as the feature
+# space. On the held-out test images it reaches a balanced accuracy of
+# {glue:text}`clf_balanced_accuracy` (accuracy {glue:text}`clf_accuracy`,
+# where always answering "nevus" would give {glue:text}`clf_majority`). The
+# features therefore know what separates the seven diagnoses, which is what a
+# generator of lesions should reproduce. Distances in this space are
+# **not** FID values and cannot be compared with FIDs published elsewhere.
+
+# %%
+judge = classifier.load_or_train(lesions, seed=seed, epochs=classifier_epochs)
+judge_scores = classifier.evaluate(judge, lesions.test)
+plots.glue_value("clf_balanced_accuracy", judge_scores["balanced_accuracy"], ".3f")
+plots.glue_value("clf_accuracy", judge_scores["accuracy"], ".3f")
+plots.glue_value("clf_majority", judge_scores["majority_baseline"]["accuracy"], ".3f")
+plots.glue_value("feature_dim", judge.features(lesions.test.images[:1]).shape[1], "d")
+plots.glue_value("classifier_epochs", classifier_epochs, "d")
+
+# %% [markdown]
+# ## Training every model with several seeds
+#
+# Each model is trained with {glue:text}`n_seeds` seeds ({glue:text}`seed_list`)
+# and otherwise the settings of chapter 3 ({glue:text}`epochs` epochs). The
+# seed-0 runs are the runs of chapter 3 and are reused, not trained again. The
+# {glue:text}`n_runs` runs took {glue:text}`train_minutes_total` minutes of
+# training in all, as recorded when each was trained.
+
+# %%
+runs = study.train_grid(models, seeds, data_dir=data_dir, progress=False, **train_params)
+plots.glue_value("n_seeds", len(seeds), "d")
+plots.glue_value("seed_list", ", ".join(map(str, seeds)))
+plots.glue_value("epochs", epochs, "d")
+plots.glue_value("n_runs", len(runs), "d")
+plots.glue_value("train_minutes_total", runs["train_seconds"].sum() / 60, ".0f")
+display(runs.drop(columns="run_dir"))
+
+# %% [markdown]
+# Each run then generates {glue:text}`n_eval` images (with a conditional
+# model, labels in the proportions of the training classes), and every metric
+# is computed for them and for the held-out real test images. This takes a
+# while the first time; the results are stored beside each run
+# (`metrics.json`) and reused.
+
+# %%
+results = study.evaluate_grid(runs, n=n_eval, seed=seed, data_dir=data_dir, clf=judge)
+tidy = study.tidy_metrics((row.model, row.seed, results[row.run_dir]) for row in runs.itertuples())
+first = results[runs.iloc[0]["run_dir"]]
+plots.glue_value("n_eval", n_eval, ",d")
+plots.glue_value("n_fd", first["fd"]["n"], ",d")
+plots.glue_value("fd_repeats", first["fd"]["repeats"], "d")
+plots.glue_value("n_test", first["n_heldout"], ",d")
+plots.glue_value("n_train", first["n_train"], ",d")
+plots.glue_value("split_name", f"{source} / {split}")
+
+# %% [markdown]
+# ## Distribution metrics against the real-versus-real floor
+#
+# {numref}`fig-metric-comparison` is the report's "comparison of FID scores
+# among different GANs" done so that it can be read:
+#
+# * **Fréchet distance (FD)** between the Gaussians fitted to the features of
+#   {glue:text}`n_fd` generated and {glue:text}`n_fd` training images, averaged
+#   over {glue:text}`fd_repeats` disjoint training subsets {cite:p}`heusel2017gans`.
+#   Lower is better.
+# * **FD$_\infty$**: the FD extrapolated to infinitely many images, which
+#   removes the bias that depends on $N$ {cite:p}`chong2020fidinf`.
+# * **KID**: the kernel inception distance, an unbiased estimate of a squared
+#   maximum mean discrepancy with a polynomial kernel; it has no $N$-bias and
+#   its floor is near zero {cite:p}`binkowski2018kid`.
+# * **Precision** and **recall** of {cite:t}`kynkaanniemi2019improved`: the
+#   share of generated images that fall inside the real images' feature
+#   manifold (fidelity), and the share of real images inside the generated
+#   images' manifold (coverage). Higher is better for both; a mode-collapsed
+#   generator can have high precision and low recall.
+#
+# The shaded band is the floor: the same metric computed with
+# {glue:text}`n_fd` held-out real test images in place of the generated ones,
+# its mean ± one standard deviation.
+
+# %%
+metric_titles = {
+    "fd.value": "FD (lower is better)",
+    "fd_inf.value": "FD$_\\infty$ (lower is better)",
+    "kid.mean": "KID (lower is better)",
+    "precision_recall.precision": "precision (higher is better)",
+    "precision_recall.recall": "recall (higher is better)",
+    "diversity.fake_ssim_mean": "pairwise SSIM (lower = more diverse)",
+}
+table_names = {
+    "fd.value": "FD",
+    "fd_inf.value": "FD-inf",
+    "kid.mean": "KID",
+    "precision_recall.precision": "precision",
+    "precision_recall.recall": "recall",
+    "diversity.fake_ssim_mean": "pairwise SSIM",
+}
+floors = study.floors(results.values())
+fig = plots.metric_comparison(tidy, metric_titles, floors=floors, order=models)
+plots.glue_figure("fig-metric-comparison", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-metric-comparison
+# :alt: Six panels, one per metric (FD, FD-infinity, KID, precision, recall, pairwise SSIM); in each, the four models on the horizontal axis with one dot per training seed and a black diamond with an error bar for the mean, and a grey horizontal band for the real-versus-real reference.
+# :name: fig-metric-comparison
+#
+# The four models on the distribution metrics: one small dot per training
+# seed ({glue:text}`seed_list`), the black diamond and bar are their mean ±
+# one sample standard deviation. Grey band and dashed line: held-out real test
+# images against the same training images (mean ± s.d.), the best a generator
+# can be expected to reach. Features: the penultimate layer of the study's
+# real-data classifier (not InceptionV3); N = {glue:text}`n_fd` images per
+# side; data: {glue:text}`split_name` split at {glue:text}`image_px` pixels;
+# {glue:text}`epochs` training epochs per run.
+# ```
+
+# %%
+summary = study.summarize(tidy[tidy["metric"].isin(metric_titles)])
+table = summary.assign(metric=summary["metric"].map(table_names))
+table = table.pivot(index="model", columns="metric", values="mean").loc[models]
+table.loc["real vs real (floor)"] = {
+    table_names[k]: v[0] for k, v in floors.items() if k in table_names
+}
+display(table[list(table_names.values())].round(3))
+fd = summary[summary.metric == "fd.value"].set_index("model")
+best = fd["mean"].idxmin()
+fd_floor, fd_floor_sd = floors["fd.value"]
+plots.glue_value("image_px", f"{image_size} x {image_size}")
+plots.glue_value("best_fd_model", best)
+plots.glue_value("best_fd", study.format_mean_spread(fd.loc[best, "mean"], fd.loc[best, "std"]))
+plots.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd))
+plots.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floor, fd_floor_sd))
+for model in models:
+    plots.glue_value(f"fd_{model}", fd.loc[model, "mean"], ".1f")
+
+# %% [markdown]
+# The lowest mean FD belongs to {glue:text}`best_fd_model`:
+# {glue:text}`best_fd` (mean ± s.d. over seeds), against a real-versus-real
+# floor of {glue:text}`fd_floor`; the best model's FD is
+# {glue:text}`fd_verdict`. (Means per model:
+# `seed_baseline` {glue:text}`fd_seed_baseline`, `dcgan` {glue:text}`fd_dcgan`,
+# `cdcgan` {glue:text}`fd_cdcgan`, `wgan_gp` {glue:text}`fd_wgan_gp`.) Where
+# two models' dots overlap, the seeds say that this training budget cannot
+# rank them; a single run per model, as in the report's figure, would have
+# ranked them anyway.
+
+# %% [markdown]
+# ## What SSIM and pixel accuracy can say
+#
+# The report named two image-to-image similarity measures: SSIM
+# {cite:p}`wang2004ssim`, which compares local means, contrasts and
+# correlations of two images, and a "pixel-wise accuracy", which the study
+# defines as the share of pixels whose colour is within 10 % of the other
+# image's. Both need a *pair* of images, but a generated image has no
+# partner: it is not a reconstruction of any particular real image. The only
+# pairing that makes sense is with the **nearest training image**, and then
+# the numbers measure how close a sample is to something the GAN has seen.
+#
+# That is a problem for reading them as quality. A generator that outputs
+# exact copies of training images scores SSIM 1 and pixel accuracy 100 %, the
+# best possible values, while being useless and, with patient images, a
+# privacy leak. The reference point is again the held-out real images: how
+# close is a *new* real lesion to its nearest training image? A generator far
+# below that is not realistic; one clearly above it is suspiciously close to
+# its training data.
+
+# %%
+near = study.summarize(
+    tidy[tidy.metric.isin(["nearest_real.ssim_mean", "nearest_real.pixel_accuracy_mean"])]
+)
+near_floor = {m: floors[f"nearest_real.{m}"][0] for m in ("ssim_mean", "pixel_accuracy_mean")}
+near_table = near.pivot(index="model", columns="metric", values="mean").loc[models]
+near_table.columns = [c.split(".")[1] for c in near_table.columns]
+near_table.loc["held-out real (test vs train)"] = pd.Series(near_floor)
+flat = study.flat_image_similarity(gan_train)
+near_table.loc["flat image of the mean colour"] = pd.Series(flat)
+display(
+    near_table.rename(columns={"ssim_mean": "SSIM", "pixel_accuracy_mean": "pixel accuracy"}).round(
+        3
+    )
+)
+plots.glue_value("ssim_flat", flat["ssim_mean"], ".3f")
+plots.glue_value("pixacc_flat", flat["pixel_accuracy_mean"], ".1%")
+plots.glue_value("ssim_floor", near_floor["ssim_mean"], ".3f")
+plots.glue_value("pixacc_floor", near_floor["pixel_accuracy_mean"], ".1%")
+for model in models:
+    plots.glue_value(f"ssim_{model}", near_table.loc[model, "ssim_mean"], ".3f")
+    plots.glue_value(f"pixacc_{model}", near_table.loc[model, "pixel_accuracy_mean"], ".1%")
+
+# %% [markdown]
+# A held-out real image has a mean SSIM of {glue:text}`ssim_floor` and a pixel
+# accuracy of {glue:text}`pixacc_floor` to its nearest training image. The
+# models: `seed_baseline` {glue:text}`ssim_seed_baseline` /
+# {glue:text}`pixacc_seed_baseline`, `dcgan` {glue:text}`ssim_dcgan` /
+# {glue:text}`pixacc_dcgan`, `cdcgan` {glue:text}`ssim_cdcgan` /
+# {glue:text}`pixacc_cdcgan`, `wgan_gp` {glue:text}`ssim_wgan_gp` /
+# {glue:text}`pixacc_wgan_gp` (means over seeds).
+#
+# The last row of the table is a "generator" that knows nothing about
+# lesions: every image is one flat colour, the mean colour of the training
+# images. It scores an SSIM of {glue:text}`ssim_flat` and a pixel accuracy of
+# {glue:text}`pixacc_flat` to its nearest training image. Pixel accuracy
+# rewards smooth images of average skin colour, because most of a
+# dermatoscopic image is skin; SSIM rewards matching local structure. Neither
+# measures whether an image looks like a lesion, and neither can tell a
+# realistic sample from a copy, which is why the next section looks at the
+# closest pairs directly.
+
+# %% [markdown]
+# ## Does any model copy its training images?
+#
+# Three checks, each a proxy rather than a proof:
+#
+# 1. the **distance ratio**: the median distance of generated images to their
+#    nearest training image, divided by the same median for held-out real
+#    images; well below 1 would mean the samples sit closer to the training
+#    set than new real data do;
+# 2. the three-sample **data-copying test** $C_T$ of
+#    {cite:t}`meehan2020datacopying`, which compares those two distance
+#    distributions cell by cell in feature space: strongly negative means
+#    copying, strongly positive means the samples are further from the
+#    training data than real data (underfitting), near 0 is ideal;
+# 3. a **gallery** of the closest generated-training pairs, because a copy is
+#    easiest to see.
+
+# %%
+mem = study.summarize(
+    tidy[
+        tidy.metric.isin(
+            [
+                "memorization.pixel.median_ratio",
+                "memorization.features.median_ratio",
+                "data_copying.ct",
+            ]
+        )
+    ]
+)
+mem_table = mem.pivot(index="model", columns="metric", values="mean").loc[models]
+display(mem_table.round(3))
+for model in models:
+    plots.glue_value(
+        f"ratio_{model}", mem_table.loc[model, "memorization.pixel.median_ratio"], ".2f"
+    )
+    plots.glue_value(f"ct_{model}", mem_table.loc[model, "data_copying.ct"], ".1f")
+
+# %% [markdown]
+# Median distance ratios in pixel space: `seed_baseline`
+# {glue:text}`ratio_seed_baseline`, `dcgan` {glue:text}`ratio_dcgan`,
+# `cdcgan` {glue:text}`ratio_cdcgan`, `wgan_gp` {glue:text}`ratio_wgan_gp`;
+# $C_T$: {glue:text}`ct_seed_baseline`, {glue:text}`ct_dcgan`,
+# {glue:text}`ct_cdcgan`, {glue:text}`ct_wgan_gp` (same order, means over
+# seeds). {numref}`fig-distances` shows the whole distributions for the
+# seed-{glue:text}`seed` run of each model and {numref}`fig-closest-pairs`
+# the closest pairs.
+
+# %%
+seed0 = runs[runs.seed == seeds[0]].set_index("model")
+samples = {m: study.generated_sample(seed0.loc[m, "run_dir"], n_eval, seed=seed) for m in models}
+distances = {}
+for model, (images, _) in samples.items():
+    d = metrics.memorization_distances(
+        images / 255.0, gan_train / 255.0, lesions.test.images / 255.0
+    )
+    distances[model] = d["fake_distances"]
+fig = plots.distance_distributions(
+    distances, d["heldout_distances"], xlabel="L2 distance to nearest training image (0-1 pixels)"
+)
+plots.glue_figure("fig-distances", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-distances
+# :alt: One histogram panel per model of the distances from generated images to their nearest training image, each with the outline of the same histogram for held-out real test images.
+# :name: fig-distances
+#
+# Distance of each generated image (filled) and of each held-out real test
+# image (outline) to its nearest training image, in pixel space (RGB values on
+# a 0-1 scale, L2 over all pixels); {glue:text}`n_eval` generated images of
+# the seed-{glue:text}`seed` run per model. Mass far left of the outline would
+# mean near-copies of training images.
+# ```
+
+# %%
+pairs = {}
+for model, (images, _) in samples.items():
+    closest = metrics.closest_pairs(images, gan_train, n=gallery_pairs)
+    pairs[model] = (
+        images[closest.fake_index],
+        gan_train[closest.train_index],
+        closest.distance.to_numpy(),
+    )
+plots.glue_figure("fig-closest-pairs", plots.nearest_pairs(pairs))
+plots.glue_value("gallery_pairs", gallery_pairs, "d")
+
+# %% [markdown]
+# ```{glue:figure} fig-closest-pairs
+# :alt: For each model two rows of small images, generated images on top and below each one the training image closest to it, with the distance printed above each pair.
+# :name: fig-closest-pairs
+#
+# The {glue:text}`gallery_pairs` generated images (upper row of each model)
+# that are closest to any training image, with that training image below and
+# their pixel-space L2 distance above. Near-identical pairs would be direct
+# evidence of memorisation; their absence is evidence, not proof, that
+# nothing was copied.
+# ```
+
+# %% [markdown]
+# ## Colour, per class
+#
+# The report's Fig. 10 showed mean RGB values without saying of which
+# images. Here the real training images are compared with generated ones:
+# per class for the conditional model (it was asked for each class) and
+# overall for the unconditional models (which were not). The bars are the
+# spread of the per-image channel means, which is large: lesions differ in
+# colour more than the class means do.
+
+# %%
+rgb = study.rgb_table(
+    lesions.train.images,
+    lesions.train.labels,
+    {model: samples[model] for model in models},
+    class_names=data.CLASS_NAMES,
+)
+fig = plots.rgb_comparison(rgb, order=["all", *data.CLASS_NAMES])
+plots.glue_figure("fig-rgb", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-rgb
+# :alt: Three panels for the red, green and blue channels; on the horizontal axis all images and then each class; markers for real training images and for each model's generated images, with bars for the spread of per-image means.
+# :name: fig-rgb
+#
+# Mean of each colour channel (0-1 scale) of real training images and of
+# generated images (seed-{glue:text}`seed` runs, {glue:text}`n_eval` images
+# each): all images, then per class for the real images and the conditional
+# model. Bars: standard deviation of the per-image means.
+# ```
+
+# %% [markdown]
+# ## Does a conditional sample look like its class?
+#
+# The conditional model was asked for images of each diagnosis. The
+# classifier trained on real images is a rough judge of whether it delivered:
+# for each class, the share of generated images of that class that the
+# classifier assigns to it ("agreement"), shown next to the classifier's
+# recall on real test images of the class. Agreement near the real recall is
+# what a faithful generator gives; far above it can mean caricatured class
+# features that the classifier finds easy, far below it that the class did
+# not come through.
+
+# %%
+agreement = study.class_agreement_table(
+    [results[row.run_dir] for row in runs.itertuples() if row.model == "cdcgan"]
+)
+if agreement is not None:
+    plots.glue_figure("fig-class-agreement", plots.class_agreement(agreement))
+    display(agreement.round(3))
+    plots.glue_value("agreement_mean", agreement["agreement"].mean(), ".2f")
+    plots.glue_value("recall_mean", agreement["real_recall"].mean(), ".2f")
+
+# %% [markdown]
+# ```{glue:figure} fig-class-agreement
+# :alt: Grouped bars for the seven classes: the classifier's recall on real test images of each class in grey and the share of conditional samples of each class that it assigns to that class in blue.
+# :name: fig-class-agreement
+#
+# Class agreement of the conditional model's samples (mean over its training
+# seeds) next to the classifier's recall on real test images of each class;
+# below each class: the number of real test images and of generated images
+# per seed. Averaged over classes: agreement {glue:text}`agreement_mean`,
+# real recall {glue:text}`recall_mean`.
+# ```
+#
+# ## What this chapter shows
+#
+# With its feature extractor, sample size, seeds and floor stated, a
+# comparison of GANs becomes something that can be checked and repeated. The
+# numbers above are for short training on a shared CPU (chapter 3 gives the
+# settings); the `full` profile trains longer at 64 pixels on a GPU. Chapter 6
+# asks the question that matters for a medical application: do these
+# synthetic images help a classifier?
