@@ -105,6 +105,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "probe_steps": 300,
         "probe_every": 25,
         "collapse_lr_g": 2e-3,
+        "collapse_lr_d": 2e-4,
         "grid_learning_rates": [5e-5, 2e-4, 1e-3],
         "grid_batch_sizes": [32, 64],
         "n_eval": 1000,
