@@ -213,7 +213,10 @@ best = fd["mean"].idxmin()
 fd_floor, fd_floor_sd = floors["fd.value"]
 plots.glue_value("image_px", f"{image_size} x {image_size}")
 plots.glue_value("best_fd_model", best)
-plots.glue_value("best_fd", study.format_mean_spread(fd.loc[best, "mean"], fd.loc[best, "std"]))
+best_fd = study.format_mean_spread(fd.loc[best, "mean"], fd.loc[best, "std"])
+if fd.loc[best, "n"] > 1:
+    best_fd += f" (mean ± s.d. over {fd.loc[best, 'n']} seeds)"
+plots.glue_value("best_fd", best_fd)
 plots.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd))
 plots.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floor, fd_floor_sd))
 for model in models:
@@ -221,7 +224,7 @@ for model in models:
 
 # %% [markdown]
 # The lowest mean FD belongs to {glue:text}`best_fd_model`:
-# {glue:text}`best_fd` (mean ± s.d. over seeds), against a real-versus-real
+# {glue:text}`best_fd`, against a real-versus-real
 # floor of {glue:text}`fd_floor`; the best model's FD is
 # {glue:text}`fd_verdict`. (Means per model:
 # `seed_baseline` {glue:text}`fd_seed_baseline`, `dcgan` {glue:text}`fd_dcgan`,
@@ -336,12 +339,16 @@ for model in models:
 # $C_T$: {glue:text}`ct_seed_baseline`, {glue:text}`ct_dcgan`,
 # {glue:text}`ct_cdcgan`, {glue:text}`ct_wgan_gp` (same order, means over
 # seeds). {numref}`fig-distances` shows the whole distributions for the
-# seed-{glue:text}`seed` run of each model and {numref}`fig-closest-pairs`
+# seed-{glue:text}`gallery_seed` run of each model and {numref}`fig-closest-pairs`
 # the closest pairs.
 
 # %%
 seed0 = runs[runs.seed == seeds[0]].set_index("model")
-samples = {m: study.generated_sample(seed0.loc[m, "run_dir"], n_eval, seed=seed) for m in models}
+plots.glue_value("gallery_seed", seeds[0], "d")
+samples = {
+    m: study.generated_sample(seed0.loc[m, "run_dir"], n_eval, seed=seed, data_dir=data_dir)
+    for m in models
+}
 distances = {}
 for model, (images, _) in samples.items():
     d = metrics.memorization_distances(
@@ -361,7 +368,7 @@ plots.glue_figure("fig-distances", fig)
 # Distance of each generated image (filled) and of each held-out real test
 # image (outline) to its nearest training image, in pixel space (RGB values on
 # a 0-1 scale, L2 over all pixels); {glue:text}`n_eval` generated images of
-# the seed-{glue:text}`seed` run per model. Mass far left of the outline would
+# the seed-{glue:text}`gallery_seed` run per model. Mass far left of the outline would
 # mean near-copies of training images.
 # ```
 
@@ -415,7 +422,7 @@ plots.glue_figure("fig-rgb", fig)
 # :name: fig-rgb
 #
 # Mean of each colour channel (0-1 scale) of real training images and of
-# generated images (seed-{glue:text}`seed` runs, {glue:text}`n_eval` images
+# generated images (seed-{glue:text}`gallery_seed` runs, {glue:text}`n_eval` images
 # each): all images, then per class for the real images and the conditional
 # model. Bars: standard deviation of the per-image means.
 # ```
