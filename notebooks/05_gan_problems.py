@@ -240,7 +240,7 @@ judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
 pick = np.random.default_rng(seed).permutation(len(lesions.test.images))[:n_eval]
 real_eval = lesions.test.images[np.sort(pick)]
 settings = {
-    "reference (lr_g = 2e-4)": reference,
+    f"reference (lr_g = {base.resolved().lr_g:g})": reference,
     f"provoked (lr_g = {collapse_lr_g:g}, lr_d = {collapse_lr_d:g})": collapse,
 }
 scores = pd.DataFrame(
