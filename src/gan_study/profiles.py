@@ -85,7 +85,7 @@ STANDARD: dict[str, dict[str, Any]] = {
     # 05-07 (budget ~25 min of the hour). 06/07 reuse 03's cdcgan/dcgan runs and 05/06 04's
     # classifier (same parameters, so nothing is retrained). Arithmetic, from ~240 ms per
     # DCGAN step at batch 128 on 2 quiet cores (~130 ms at batch 64):
-    # 05: 10 new GAN runs (reference, minimax, provoked, seeds 1-2, 5 new grid cells) of
+    # 05: 11 new GAN runs (reference, minimax, 2 provoked, seeds 1-2, 5 new grid cells) of
     #     2,048 images x 8 epochs = 256 steps at batch 64 (512 at 32) -> ~35-45 s each, ~7 min;
     #     plus 2 probes of 300 discriminator updates and 1,000-image evaluations -> ~8 min.
     # 06: 4 arms x 3 seeds = 12 classifier runs of arm_epochs = 10 over ~7-8k images. No quiet
@@ -104,8 +104,9 @@ STANDARD: dict[str, dict[str, Any]] = {
         "batch_size": 64,
         "probe_steps": 300,
         "probe_every": 25,
-        "collapse_lr_g": 2e-3,
+        "collapse_lr_g": 5e-3,
         "collapse_lr_d": 2e-4,
+        "strong_d_lr_d": 1e-3,
         "grid_learning_rates": [5e-5, 2e-4, 1e-3],
         "grid_batch_sizes": [32, 64],
         "n_eval": 1000,
