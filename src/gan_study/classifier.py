@@ -17,7 +17,10 @@ dense layer named ``features`` and a softmax over the seven classes: about
 weighted per class; square-root-softened inverse-frequency weights
 (``class_weighting="sqrt"``) trade a little accuracy for much better
 balanced accuracy, while plain inverse weights (``"inverse"``) cost more
-accuracy. The epoch with the best validation balanced accuracy is kept.
+accuracy. By default every epoch sees each image randomly flipped and rotated
+by a multiple of 90° (label-preserving for dermatoscopy); without it the
+network overfits within ~10 epochs. The epoch with the best validation
+balanced accuracy is kept.
 
 :func:`load_or_train` caches the trained model under
 ``gan_study.paths.runs_dir()/classifier-...``: the directory name is derived
@@ -58,7 +61,7 @@ DEFAULT_PARAMS = {
     "seed": 0,
     "epochs": 30,
     "class_weighting": "sqrt",
-    "augment": False,
+    "augment": True,
     "batch_size": 64,
     "learning_rate": 1e-3,
     "width": 32,
@@ -562,7 +565,7 @@ def load_or_train(
     seed: int = 0,
     epochs: int = 30,
     class_weighting: str = "sqrt",
-    augment: bool = False,
+    augment: bool = True,
     batch_size: int = 64,
     learning_rate: float = 1e-3,
     width: int = 32,

@@ -26,7 +26,7 @@ def lesion_scores(lesion):
     return clf, classifier.evaluate(clf, lesion.test)
 
 
-def test_lesion_split_targets(lesion_scores):
+def test_lesion_split_targets(lesion_scores, lesion):
     clf, s = lesion_scores
     base = s["majority_baseline"]
     assert base["accuracy"] == pytest.approx(0.67, abs=0.01)  # computed from the labels
