@@ -428,7 +428,7 @@ def evaluate_run(
     conditional = len(generator.inputs) == 2
     labels = labels_like(data.train.labels, n, seed) if conditional else None
     fake = training.generate(generator, n, seed, labels=labels)
-    gan_train, _ = training._load_data(config, data_dir, data.train.images, data.train.labels)
+    gan_train, _ = training.training_images(config, data_dir, data.train.images, data.train.labels)
     if clf is None:
         clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
     result = evaluate_images(

@@ -458,7 +458,22 @@ class _Trainer:
 
 
 # ------------------------------------------------------------ the run
-def _load_data(config: TrainConfig, data_dir, images, labels):
+def training_images(config: TrainConfig, data_dir=None, images=None, labels=None):
+    """The images and labels a run with ``config`` trains on.
+
+    Loads the configured source and split (unless ``images`` are given), checks
+    their shape against ``config.image_size`` and applies ``max_train_images``
+    (the first N of a fixed seed-0 permutation, so smaller subsets are nested in
+    larger ones). The evaluation uses it to compare a run with exactly the
+    images it saw.
+
+    Returns
+    -------
+    images : numpy.ndarray
+        uint8, shape (N, S, S, 3).
+    labels : numpy.ndarray
+        int64, shape (N,).
+    """
     if images is None:
         from gan_study import data
 
@@ -595,7 +610,7 @@ def train(
         if is_finished(run_dir) and not in_memory:
             return run_dir
 
-    images, labels = _load_data(config, data_dir, images, labels)
+    images, labels = training_images(config, data_dir, images, labels)
     config.validate(n_train=len(images))
     fingerprint = _fingerprint(images, labels)
     if stored is not None and stored.get("data", {}).get("fingerprint") != fingerprint:

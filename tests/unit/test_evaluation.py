@@ -115,7 +115,7 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
         load_config=lambda run_dir: config,
         load_generator=lambda run_dir, ema=True: FakeGenerator(),
         generate=generate,
-        _load_data=lambda config, data_dir, images, labels: (images, labels),
+        training_images=lambda config, data_dir, images, labels: (images, labels),
     )
     import gan_study
     import gan_study.data

@@ -126,7 +126,7 @@ def test_train_subset_is_the_trainers_subset():
     images = np.zeros((50, 28, 28, 3), np.uint8)
     images[:, 0, 0, 0] = np.arange(50)
     cfg = TrainConfig(model="dcgan", max_train_images=12)
-    seen, _ = training._load_data(cfg, None, images, None)
+    seen, _ = training.training_images(cfg, None, images, None)
     np.testing.assert_array_equal(problems.train_subset(images, 12), seen)
     assert problems.train_subset(images, None) is images
     assert problems.train_subset(images, 80) is images

@@ -30,7 +30,7 @@ def test_evaluate_run_reuses_metrics_only_for_the_same_classifier(tmp_path, monk
         load_config=lambda run_dir: config,
         load_generator=lambda run_dir, ema=True: types.SimpleNamespace(inputs=[object()]),
         generate=lambda generator, n, seed, labels=None: np.zeros((n, 28, 28, 3), np.uint8),
-        _load_data=lambda config, data_dir, images, labels: (images, labels),
+        training_images=lambda config, data_dir, images, labels: (images, labels),
     )
     toy = types.SimpleNamespace(train=types.SimpleNamespace(images=images, labels=np.zeros(4)))
     import gan_study
