@@ -8,8 +8,8 @@ trained in four *arms* that differ only in their training images:
 ``real``
     the real training split, as it is;
 ``real_classical``
-    the same images with classical augmentation (flips, rotations, colour jitter:
-    whatever :func:`gan_study.classifier.train_classifier` does with ``augment=True``);
+    the same images with classical augmentation (random flips and 90-degree rotations,
+    which is what :func:`gan_study.classifier.train_classifier` does with ``augment=True``);
 ``real_gan``
     the real images plus images of a conditional GAN that top up every class with
     fewer than ``topup_target`` training images to that number;
