@@ -535,17 +535,52 @@ _HISTORY_PANELS = (
 )
 
 
+def smoothing_window(n: int) -> int:
+    """Moving-average window for a curve of ``n`` points: about 1/20 of it, odd, at least 1.
+
+    Used by :func:`training_curves` and :func:`history_overlay`, so that a
+    caption can state the window it was drawn with.
+    """
+    window = max(1, n // 20)
+    return window + 1 - window % 2
+
+
+def _step_axis(history: pd.DataFrame) -> str:
+    """``"step"`` for a per-step log (``steps.csv``), ``"epoch"`` for ``history.csv``."""
+    return "step" if "step" in history.columns else "epoch"
+
+
+def _plot_curve(ax, x, y, label, *, marker=None):
+    """Draw ``y`` against ``x``: a per-step series faint with its moving average on top.
+
+    NaN points (e.g. the generator norm on critic-only steps) are dropped first.
+    """
+    keep = np.isfinite(y)
+    x, y = np.asarray(x)[keep], np.asarray(y)[keep]
+    window = smoothing_window(len(y))
+    if window == 1:
+        return ax.plot(x, y, marker=marker, ms=3, label=label)[0]
+    raw = ax.plot(x, y, lw=0.6, alpha=0.3)[0]
+    smooth = pd.Series(y).rolling(window, center=True, min_periods=1).mean().to_numpy()
+    return ax.plot(x, smooth, color=raw.get_color(), lw=1.5, label=label)[0]
+
+
 def training_curves(histories, *, probability_models=()):
-    """Per-epoch training curves of several runs: one row per run, three panels each.
+    """Training curves of several runs: one row per run, three panels each.
 
     Panels: the losses (with the gradient penalty where it is not zero), the
     mean discriminator outputs on real and generated batches, and the global
     gradient norms of D and G (log scale where they span more than a factor 20).
+    A per-step log (``steps.csv``) is drawn faintly step by step, with a
+    centred moving average of :func:`smoothing_window` steps on top; a
+    per-epoch log (``history.csv``) as points joined by lines.
 
     Parameters
     ----------
     histories : mapping of str to pandas.DataFrame
-        Run label -> ``history.csv`` of the run (:data:`gan_study.training.HISTORY_COLUMNS`).
+        Run label -> its log: :func:`gan_study.training.load_steps` (columns
+        :data:`gan_study.training.STEP_COLUMNS`) or
+        :func:`gan_study.training.load_history`.
     probability_models : collection of str
         Labels whose D outputs are probabilities (drawn on a 0-1 axis with the
         0.5 line of a discriminator that cannot tell); the others are critic
@@ -565,7 +600,8 @@ def training_curves(histories, *, probability_models=()):
         missing = {c for _, cols in _HISTORY_PANELS for c, _ in cols} - set(history.columns)
         if missing:
             raise ValueError(f"history of {label!r} lacks column(s) {sorted(missing)}")
-        x = history["epoch"].to_numpy()
+        xname = _step_axis(history)
+        x = history[xname].to_numpy()
         marker = "o" if len(x) < 15 else None
         for c, (panel, columns) in enumerate(_HISTORY_PANELS):
             ax = axes[r, c]
@@ -573,7 +609,7 @@ def training_curves(histories, *, probability_models=()):
                 y = history[column].to_numpy(dtype=float)
                 if column == "gp" and not np.any(np.nan_to_num(y)):
                     continue
-                ax.plot(x, y, marker=marker, ms=3, label=name)
+                _plot_curve(ax, x, y, name, marker=marker)
             if panel == "D outputs" and label in probability_models:
                 ax.axhline(0.5, color="0.5", lw=0.8, ls="--")
                 ax.set_ylim(0, 1)
@@ -584,7 +620,7 @@ def training_curves(histories, *, probability_models=()):
             ax.set_title(f"{label}: {panel}", fontsize="small")
             ax.legend(fontsize="x-small")
             if r == len(histories) - 1:
-                ax.set_xlabel("epoch")
+                ax.set_xlabel(xname)
             if len(x) <= 12:
                 ax.set_xticks(x)
             else:
@@ -921,18 +957,21 @@ def history_overlay(
     histories: Mapping[str, pd.DataFrame],
     columns: Sequence[str],
     *,
-    x: str = "epoch",
+    x: str | None = None,
 ) -> matplotlib.figure.Figure:
-    """One panel per ``history.csv`` column, one line per run.
+    """One panel per logged quantity, one line per run.
 
     Parameters
     ----------
     histories : mapping of str to pandas.DataFrame
-        Run label -> its history (:func:`gan_study.training.load_history`).
+        Run label -> its log (:func:`gan_study.training.load_steps` or
+        :func:`gan_study.training.load_history`).
     columns : sequence of str
         Columns to plot, one panel each (e.g. ``d_loss``, ``grad_norm_g``).
-    x : str, default "epoch"
-        Column on the horizontal axis.
+    x : str, optional
+        Column on the horizontal axis; default ``"step"`` for per-step logs
+        (drawn faintly with a moving average of :func:`smoothing_window`
+        steps on top) and ``"epoch"`` for per-epoch ones.
 
     Returns
     -------
@@ -948,9 +987,11 @@ def history_overlay(
     }
     fig, axes = plt.subplots(1, len(columns), figsize=(3.3 * len(columns), 3.2), squeeze=False)
     for ax, col in zip(axes[0], columns, strict=True):
+        xname = x
         for label, h in histories.items():
-            ax.plot(h[x], h[col], marker="o", ms=3, label=label)
-        ax.set(xlabel=x, title=names.get(col, col))
+            xname = x or _step_axis(h)
+            _plot_curve(ax, h[xname], h[col].to_numpy(dtype=float), label, marker="o")
+        ax.set(xlabel=xname, title=names.get(col, col))
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0, -1].legend(fontsize="x-small")
     fig.tight_layout()

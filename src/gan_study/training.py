@@ -5,9 +5,10 @@ directory (named after the configuration, see :meth:`TrainConfig.run_name`)::
 
     config.json            every parameter + versions, git commit, device, data fingerprint
     history.csv            one row per epoch (see HISTORY_COLUMNS)
+    steps.csv              one row per discriminator update (see STEP_COLUMNS)
     samples/epoch_001.png  a fixed latent batch through the generator, one grid per epoch
     samples/final_ema.png  the same latent batch through the EMA generator
-    checkpoints/state.npz  everything needed to resume (weights, optimisers, RNG, history)
+    checkpoints/state.npz  everything needed to resume (weights, optimisers, RNG, both logs)
     generator.keras        the final generator
     generator_ema.keras    the final EMA generator -- written LAST: its presence marks
                            a finished run
@@ -86,6 +87,23 @@ the penalty), mean generator loss, mean gradient penalty (0 unless wgan-gp),
 mean D(x) and D(G(z)) (probabilities for the cross-entropy losses, raw
 critic scores for wgan-gp), mean global gradient norms of D and G, the number
 of D and G updates, and wall-clock seconds (the only non-reproducible column)."""
+
+STEP_COLUMNS = (
+    "step",
+    "epoch",
+    "d_loss",
+    "g_loss",
+    "gp",
+    "d_real",
+    "d_fake",
+    "grad_norm_d",
+    "grad_norm_g",
+)
+"""Columns of ``steps.csv``: the same quantities as :data:`HISTORY_COLUMNS`, for
+every discriminator update (``step`` counts them from 1 over the whole run).
+``grad_norm_g`` is empty (NaN) on steps without a generator update (all but
+every ``n_critic``-th step). A short run has only a handful of epochs, so its
+training curves are drawn from this file."""
 
 SAMPLE_GRID = 64  # images per sample grid (8 x 8; 7 classes x 8 for cdcgan)
 FINISHED_MARKER = "generator_ema.keras"
@@ -189,6 +207,24 @@ def load_history(run_dir) -> pd.DataFrame:
     path = Path(run_dir) / "history.csv"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: train the run first (gan-study train ...)")
+    return pd.read_csv(path)
+
+
+def load_steps(run_dir) -> pd.DataFrame:
+    """``steps.csv`` of a run as a DataFrame (one row per discriminator update).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the run has no ``steps.csv`` (not started, not a run directory,
+        or trained before per-step logging existed).
+    """
+    path = Path(run_dir) / "steps.csv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} not found: train the run first (gan-study train ...); a run trained "
+            "without per-step logging must be deleted and trained again"
+        )
     return pd.read_csv(path)
 
 
@@ -428,20 +464,26 @@ class _Trainer:
             e.assign(v)
 
     # -------------------------------------------------------- checkpoints
-    def save(self, path: Path, epoch: int, history: list[dict]) -> None:
+    def save(self, path: Path, epoch: int, history: list[dict], steps: list[dict]) -> None:
         arrays = {}
         for group, variables in self.state_variables().items():
             for i, v in enumerate(variables):
                 arrays[f"{group}/{i:04d}"] = np.asarray(v.numpy())
         arrays["epoch"] = np.asarray(epoch)
         arrays["history"] = np.asarray(json.dumps(history))
+        arrays["steps"] = np.asarray(json.dumps(steps))
         arrays["config"] = np.asarray(json.dumps(self.config.to_dict(), sort_keys=True))
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         _atomic_write_bytes(path, buf.getvalue())
 
-    def restore(self, path: Path) -> tuple[int, list[dict]]:
+    def restore(self, path: Path) -> tuple[int, list[dict], list[dict]]:
         with np.load(path, allow_pickle=False) as f:
+            if "steps" not in f:
+                raise ValueError(
+                    f"checkpoint {path} has no per-step log (written by an older version); "
+                    "delete the run directory to train it again"
+                )
             stored = json.loads(str(f["config"]))
             if stored != json.loads(json.dumps(self.config.to_dict(), sort_keys=True)):
                 raise ValueError(f"checkpoint {path} belongs to a different configuration")
@@ -454,7 +496,7 @@ class _Trainer:
                             "delete the run directory to start again"
                         )
                     v.assign(f[key])
-            return int(f["epoch"]), json.loads(str(f["history"]))
+            return int(f["epoch"]), json.loads(str(f["history"])), json.loads(str(f["steps"]))
 
 
 # ------------------------------------------------------------ the run
@@ -507,7 +549,9 @@ def training_images(config: TrainConfig, data_dir=None, images=None, labels=None
     if labels.size and (labels.min() < 0 or labels.max() > 6):
         raise ValueError("labels must be class indices 0 to 6 (gan_study.data.CLASS_NAMES)")
     if config.max_train_images is not None and config.max_train_images < len(images):
-        keep = np.sort(np.random.default_rng(0).permutation(len(images))[: config.max_train_images])
+        from gan_study.data import subset_index
+
+        keep = subset_index(len(images), config.max_train_images)
         images, labels = images[keep], labels[keep]
     return images, labels
 
@@ -656,10 +700,10 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
     from gan_study.data import make_tf_dataset
 
     ckpt = run_dir / _CHECKPOINT
-    start, history = 0, []
+    start, history, steps = 0, [], []
     if ckpt.is_file():
-        start, history = trainer.restore(ckpt)
-    _write_history(run_dir, history)
+        start, history, steps = trainer.restore(ckpt)
+    _write_history(run_dir, history, steps)
 
     # the fixed latent batch of the sample grids (7 class rows x 8 for cdcgan)
     cols = 8
@@ -707,10 +751,18 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
                 g_flags.append(update_g)
                 d_steps += 1
                 g_steps += int(update_g)
+            rows = [
+                {"step": step - d_steps + i + 1, "epoch": epoch}
+                | {k: float(o[k].numpy()) for k in STEP_COLUMNS[2:]}
+                for i, o in enumerate(outs)
+            ]
+            for r, f in zip(rows, g_flags, strict=True):
+                if not f:
+                    r["grad_norm_g"] = float("nan")
             row = {"epoch": epoch}
             for key in ("d_loss", "g_loss", "gp", "d_real", "d_fake", "grad_norm_d"):
-                row[key] = float(np.mean([o[key].numpy() for o in outs]))
-            g_norms = [o["grad_norm_g"].numpy() for o, f in zip(outs, g_flags, strict=True) if f]
+                row[key] = float(np.mean([r[key] for r in rows]))
+            g_norms = [r["grad_norm_g"] for r, f in zip(rows, g_flags, strict=True) if f]
             row["grad_norm_g"] = float(np.mean(g_norms)) if g_norms else float("nan")
             row["d_steps"], row["g_steps"] = d_steps, g_steps
             if not np.isfinite(row["d_loss"]) or not np.isfinite(row["g_loss"]):
@@ -721,9 +773,10 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
             _atomic_write_bytes(run_dir / "samples" / f"epoch_{epoch:03d}.png", sample(trainer.G))
             row["seconds"] = round(time.perf_counter() - t0, 3)
             history.append(row)
-            _write_history(run_dir, history)
+            steps.extend(rows)
+            _write_history(run_dir, history, steps)
             if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
-                trainer.save(ckpt, epoch, history)
+                trainer.save(ckpt, epoch, history, steps)
             bar.set_postfix(d_loss=f"{row['d_loss']:.3f}", g_loss=f"{row['g_loss']:.3f}")
             bar.update(1)
     _atomic_write_bytes(run_dir / "samples" / "final_ema.png", sample(trainer.G_ema))
@@ -732,6 +785,8 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
     return run_dir
 
 
-def _write_history(run_dir: Path, history: list[dict]) -> None:
+def _write_history(run_dir: Path, history: list[dict], steps: list[dict]) -> None:
     frame = pd.DataFrame(history, columns=list(HISTORY_COLUMNS))
     _atomic_write_text(run_dir / "history.csv", frame.to_csv(index=False))
+    frame = pd.DataFrame(steps, columns=list(STEP_COLUMNS))
+    _atomic_write_text(run_dir / "steps.csv", frame.to_csv(index=False))

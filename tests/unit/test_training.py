@@ -65,6 +65,13 @@ def test_one_epoch_every_model_and_loss(tmp_path, tiny, model, loss):
     assert (row.gp > 0) == (loss == "wgan-gp")
     if loss != "wgan-gp":
         assert 0 <= row.d_real <= 1 and 0 <= row.d_fake <= 1
+    steps = training.load_steps(run)
+    assert list(steps.columns) == list(training.STEP_COLUMNS)
+    assert steps.step.tolist() == [1, 2, 3, 4] and (steps.epoch == 1).all()
+    # the epoch row is the mean of its steps; G's norm only on steps that updated G
+    np.testing.assert_allclose(steps.d_loss.mean(), row.d_loss, rtol=1e-6)
+    assert steps.grad_norm_g.notna().sum() == row.g_steps
+    np.testing.assert_allclose(steps.grad_norm_g.mean(), row.grad_norm_g, rtol=1e-6)
     assert training.load_config(run) == config.validate()
     meta = json.loads((run / "config.json").read_text())
     assert {"gan_study", "tensorflow", "keras", "device", "git_commit"} <= set(meta["environment"])
@@ -175,8 +182,14 @@ def test_cli_reports_bad_parameters(capsys):
 
 
 def test_history_frame_columns_when_empty(tmp_path):
-    training._write_history(tmp_path, [])
+    training._write_history(tmp_path, [], [])
     assert list(pd.read_csv(tmp_path / "history.csv").columns) == list(training.HISTORY_COLUMNS)
+    assert list(pd.read_csv(tmp_path / "steps.csv").columns) == list(training.STEP_COLUMNS)
+
+
+def test_load_steps_names_the_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="steps.csv"):
+        training.load_steps(tmp_path)
 
 
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])

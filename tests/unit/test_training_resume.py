@@ -35,6 +35,7 @@ def _same_run(a, b):
     ha = training.load_history(a).drop(columns="seconds")
     hb = training.load_history(b).drop(columns="seconds")
     pd.testing.assert_frame_equal(ha, hb, check_exact=True)
+    pd.testing.assert_frame_equal(training.load_steps(a), training.load_steps(b), check_exact=True)
     for ema in (False, True):
         wa = training.load_generator(a, ema=ema).get_weights()
         wb = training.load_generator(b, ema=ema).get_weights()
