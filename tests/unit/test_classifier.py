@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from gan_study import classifier
-from gan_study.data import LesionData, Split
+from gan_study.data import LesionData, Split, to_float
 
 
 # ------------------------------------------------------------------ scores
@@ -109,6 +109,24 @@ def test_train_classifier_learns_toy_task_and_is_deterministic():
     assert a.features(xt).shape == (32, 32)  # 4 * width
     assert len(a.history) == 3 and 1 <= a.params["best_epoch"] <= 3
     assert a.params["train_class_counts"] == list(np.bincount(y))
+
+
+def test_outputs_are_remembered_per_image_content():
+    x, y = _toy(48, 0)
+    clf = classifier.train_classifier(
+        x, y, x[:16], y[:16], seed=0, epochs=1, width=8, batch_size=16, num_classes=2
+    )
+    calls = []
+    model = clf.model
+    clf.model = lambda batch, training: calls.append(len(batch)) or model(batch, training=training)
+    first = clf.predict_proba(x)
+    assert calls == [48]
+    first[:] = -1.0  # the caller's copy: the remembered output is not touched
+    expected = np.asarray(model(to_float(x), training=False))
+    np.testing.assert_array_equal(clf.predict_proba(x.copy()), expected)
+    assert calls == [48]  # same bytes: no second pass
+    clf.predict_proba(x[::-1])
+    assert calls == [48, 48]  # other images: computed
 
 
 def test_default_network_has_about_300k_parameters():
