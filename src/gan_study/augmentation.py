@@ -411,6 +411,7 @@ def run_arms(
     classifier_epochs: int,
     topup_target: int,
     generator_id: str | None = None,
+    max_train_images: int | None = None,
     runs_dir: str | os.PathLike | None = None,
     class_names: Sequence[str] | None = None,
     progress: bool = True,
@@ -440,6 +441,10 @@ def run_arms(
     generator_id : str, optional
         Identifies the generator (its run directory name) in the cache key;
         required when a GAN arm is run.
+    max_train_images : int, optional
+        Train every arm on this nested subset of the real training images
+        (:func:`gan_study.data.subset_index`) instead of all of them; for the
+        quick profile. Validation and test splits stay whole.
     runs_dir : path, optional
         Where run directories live (:func:`gan_study.paths.runs_dir`).
     class_names : sequence of str, optional
@@ -467,8 +472,14 @@ def run_arms(
     needs_gan = any(a in ("real_gan", "synthetic_only") for a in arms)
     if needs_gan and (synthesize is None or not generator_id):
         raise ValueError("the real_gan and synthetic_only arms need synthesize and generator_id")
+    from gan_study.data import subset_index
+
     out_dir = paths.runs_dir(runs_dir) / "augmentation"
     k = len(class_names)
+    train_x, train_y = data.train.images, data.train.labels
+    if max_train_images is not None and max_train_images < len(train_y):
+        keep = subset_index(len(train_y), max_train_images)
+        train_x, train_y = train_x[keep], train_y[keep]
     rows, predictions = [], {}
     for arm in arms:
         for seed in seeds:
@@ -482,7 +493,7 @@ def run_arms(
                     data.source,
                     data.split,
                     data.image_size,
-                    len(data.train.labels),
+                    len(train_y),
                     len(data.val.labels),
                     len(data.test.labels),
                 ],
@@ -493,8 +504,8 @@ def run_arms(
             else:
                 x, y, augment = build_arm(
                     arm,
-                    data.train.images,
-                    data.train.labels,
+                    train_x,
+                    train_y,
                     synthesize,
                     topup_target=topup_target,
                     num_classes=k,
@@ -513,7 +524,7 @@ def run_arms(
                 record = {
                     "params": params,
                     "n_train": int(len(y)),
-                    "n_synthetic": int(len(y) - len(data.train.labels))
+                    "n_synthetic": int(len(y) - len(train_y))
                     if arm != "synthetic_only"
                     else int(len(y)),
                     "y_pred": y_pred.astype(int).tolist(),

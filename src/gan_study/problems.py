@@ -44,14 +44,14 @@ GENERATOR_LOSSES = ("minimax", "nonsaturating")
 def train_subset(images: np.ndarray, max_train_images: int | None) -> np.ndarray:
     """The training images a run with ``max_train_images`` sees.
 
-    The same rule as :class:`gan_study.config.TrainConfig`: the first
-    ``max_train_images`` positions of a fixed permutation (seed 0), in their
-    original order; all images when ``None`` or when there are fewer.
+    The same rule as :class:`gan_study.config.TrainConfig`
+    (:func:`gan_study.data.subset_index`).
     """
+    from gan_study.data import subset_index
+
     if max_train_images is None or max_train_images >= len(images):
-        return images
-    keep = np.sort(np.random.default_rng(0).permutation(len(images))[:max_train_images])
-    return images[keep]
+        return images  # no copy of the whole split
+    return images[subset_index(len(images), max_train_images)]
 
 
 # ----------------------------------------------------------- vanishing gradients

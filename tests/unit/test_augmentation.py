@@ -246,6 +246,13 @@ def test_run_arms_trains_once_per_arm_and_seed_then_reuses(tmp_path, monkeypatch
     aug.run_arms(_fake_data(), _fake_synth, **{**kw, "classifier_epochs": 3, "arms": ["real"]})
     assert len(calls) == 10  # new budget, new runs
 
+    sub, _ = aug.run_arms(
+        _fake_data(), _fake_synth, **{**kw, "arms": ["real", "real_gan"], "max_train_images": 6}
+    )
+    assert len(calls) == 14  # a training subset is a new setting
+    assert (sub[sub.arm == "real"].n_train == 6).all()
+    assert calls[-4][0] == 6 and calls[-1][0] > 6  # real_gan tops the subset up
+
 
 def test_run_arms_rejects_missing_generator(tmp_path):
     with pytest.raises(ValueError, match="need synthesize"):

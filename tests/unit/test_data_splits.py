@@ -117,3 +117,15 @@ def test_dermamnist_split_missing_or_incomplete_table(tmp_path):
     table_path.unlink()
     with pytest.raises(FileNotFoundError, match="dermamnist_split_info.csv.*split='lesion'"):
         dermamnist_split(meta, root)
+
+
+def test_subset_index_is_nested_sorted_and_checked():
+    from gan_study.data import subset_index
+
+    small, large = subset_index(100, 10), subset_index(100, 40)
+    assert len(small) == 10 and np.all(np.diff(small) > 0)
+    assert set(small) <= set(large)
+    np.testing.assert_array_equal(subset_index(100, None), np.arange(100))
+    np.testing.assert_array_equal(subset_index(5, 9), np.arange(5))
+    with pytest.raises(ValueError, match="max_items"):
+        subset_index(100, 0)

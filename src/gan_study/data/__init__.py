@@ -28,7 +28,13 @@ from gan_study.data.dataset import (
     summarize,
 )
 from gan_study.data.ham10000 import load_metadata
-from gan_study.data.splits import SPLITS, dermamnist_split, duplicate_pairs, lesion_split
+from gan_study.data.splits import (
+    SPLITS,
+    dermamnist_split,
+    duplicate_pairs,
+    lesion_split,
+    subset_index,
+)
 from gan_study.data.tensors import make_tf_dataset, to_float, to_uint8
 from gan_study.data.types import (
     CLASS_DESCRIPTIONS,
@@ -59,6 +65,7 @@ __all__ = [
     "load",
     "load_metadata",
     "make_tf_dataset",
+    "subset_index",
     "summarize",
     "to_float",
     "to_uint8",

@@ -220,3 +220,35 @@ def dermamnist_split(meta: pd.DataFrame, root: Path) -> tuple[pd.Series, pd.Seri
     side = meta["image_id"].map(by_id["split"]).rename("side")
     index = meta["image_id"].map(by_id["index"]).astype("int64").rename("index")
     return side, index
+
+
+def subset_index(n: int, max_items: int | None) -> np.ndarray:
+    """Positions of the training subset that a ``max_train_images`` setting selects.
+
+    The first ``max_items`` positions of one fixed permutation (seed 0) of
+    ``range(n)``, sorted, so smaller subsets are nested in larger ones and every
+    part of the study that trains on "the first 2,048 images" sees the same
+    images. All positions when ``max_items`` is None or at least ``n``.
+
+    Parameters
+    ----------
+    n : int
+        Number of images in the split.
+    max_items : int or None
+        Size of the subset.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Sorted positions into the split.
+
+    Raises
+    ------
+    ValueError
+        If ``max_items`` is not a positive integer.
+    """
+    if max_items is None or max_items >= n:
+        return np.arange(n, dtype=np.int64)
+    if int(max_items) != max_items or max_items < 1:
+        raise ValueError(f"max_items must be a positive integer or None, got {max_items!r}")
+    return np.sort(np.random.default_rng(0).permutation(n)[: int(max_items)]).astype(np.int64)
