@@ -48,9 +48,9 @@
 
 # %% tags=["parameters"]
 seed = 0  # training seed of the four runs (chapter 4 reuses these seed-0 runs)
-epochs = 5  # passes over the training images
+epochs = 2  # passes over the training images
 image_size = 28  # image side in pixels (28, 32 or 64)
-batch_size = 128  # real images per discriminator update
+batch_size = 32  # real images per discriminator update
 source = "ham10000"  # data source: ham10000 or dermamnist
 split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR or data/raw
@@ -309,10 +309,11 @@ show_source(models.wgan_gp)
 # ## Watching them train
 #
 # The report drew the training loop as a diagram (its Fig. 4) but showed no
-# measurement of it. The trainer records, per epoch, the mean losses, the
-# mean discriminator output on real batches, $D(x)$, and on generated ones,
-# $D(G(z))$, and the size of the gradients of both networks
-# ({numref}`fig-training-curves`).
+# measurement of it. At every discriminator update the trainer records the
+# losses, the mean discriminator output on the real batch, $D(x)$, and on the
+# generated one, $D(G(z))$, and the size of the gradients of both networks
+# (`steps.csv` in the run directory; `history.csv` holds the means per epoch),
+# drawn in {numref}`fig-training-curves`.
 #
 # How to read them:
 #
@@ -330,10 +331,13 @@ show_source(models.wgan_gp)
 #   saturated discriminator.
 
 # %%
-histories = {name: training.load_history(runs.loc[name, "run_dir"]) for name in MODELS}
+steps = {name: training.load_steps(runs.loc[name, "run_dir"]) for name in MODELS}
 probability = [n for n in MODELS if models.DEFAULTS[n]["loss"] != "wgan-gp"]
-fig = plots.training_curves(histories, probability_models=probability)
+fig = plots.training_curves(steps, probability_models=probability)
 plots.glue_figure("fig-training-curves", fig)
+plots.glue_value("n_steps", len(steps["dcgan"]), ",d")
+plots.glue_value("smoothing", plots.smoothing_window(len(steps["dcgan"])))
+histories = {name: training.load_history(runs.loc[name, "run_dir"]) for name in MODELS}
 last = pd.DataFrame({n: h.iloc[-1] for n, h in histories.items()}).T
 for name in MODELS:
     plots.glue_value(f"d_real_{name}", last.loc[name, "d_real"], ".2f")
@@ -341,11 +345,12 @@ for name in MODELS:
 
 # %% [markdown]
 # ```{glue:figure} fig-training-curves
-# :alt: A grid with one row per model and three panels per row: the discriminator and generator losses per epoch, the mean discriminator outputs on real and on generated images per epoch, and the gradient norms of both networks per epoch.
+# :alt: A grid with one row per model and three panels per row: the discriminator and generator losses, the mean discriminator outputs on real and on generated images, and the gradient norms of both networks, each against the discriminator update.
 # :name: fig-training-curves
 #
-# Training curves, one row per model, one point per epoch (means over the
-# epoch's batches). Left: losses (with the gradient penalty for `wgan_gp`).
+# Training curves, one row per model, against the discriminator update
+# ({glue:text}`n_steps` for `dcgan`): faint lines show every update, solid
+# lines a centred moving average over {glue:text}`smoothing` updates. Left: losses (with the gradient penalty for `wgan_gp`).
 # Middle: mean discriminator output on real, $D(x)$, and generated images,
 # $D(G(z))$; probabilities on a 0-1 axis with the dashed 0.5 line of a
 # discriminator that cannot tell them apart, raw critic scores for `wgan_gp`.
@@ -353,7 +358,7 @@ for name in MODELS:
 # a factor 20).
 # ```
 #
-# In the last epoch the `dcgan` discriminator gave real images a mean
+# Averaged over the last epoch, the `dcgan` discriminator gave real images a mean
 # probability of {glue:text}`d_real_dcgan` and generated ones
 # {glue:text}`d_fake_dcgan`; for the report's networks the two values were
 # {glue:text}`d_real_seed_baseline` and {glue:text}`d_fake_seed_baseline`, for

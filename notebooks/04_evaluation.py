@@ -44,9 +44,9 @@
 # %% tags=["parameters"]
 models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # models to compare
 seeds = [0, 1, 2]  # training seeds per model (seed 0: the runs of chapter 3)
-epochs = 5  # as in chapter 3, so that its runs are reused
+epochs = 2  # as in chapter 3, so that its runs are reused
 image_size = 28  # image side in pixels (28, 32 or 64)
-batch_size = 128  # as in chapter 3
+batch_size = 32  # as in chapter 3
 source = "ham10000"  # data source: ham10000 or dermamnist
 split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR or data/raw

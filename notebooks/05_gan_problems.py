@@ -33,11 +33,11 @@ data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
 image_size = 28  # side of the square images in pixels
 seed = 0  # seed of the reference run, the probes and the evaluation samples
 seeds = [0, 1, 2]  # seeds of the non-convergence runs
-max_train_images = 2048  # every GAN run of this chapter trains on this many images
-problem_epochs = 8  # epochs of every GAN run of this chapter
+max_train_images = 1024  # every GAN run of this chapter trains on this many images
+problem_epochs = 6  # epochs of every GAN run of this chapter
 batch_size = 64  # batch size of the reference run
-probe_steps = 300  # discriminator updates in the vanishing-gradient probe
-probe_every = 25  # measure the generator gradient every this many updates
+probe_steps = 200  # discriminator updates in the vanishing-gradient probe
+probe_every = 20  # measure the generator gradient every this many updates
 collapse_lr_g = 5e-3  # generator learning rate of the first run that provokes collapse
 collapse_lr_d = 2e-4  # its discriminator learning rate
 strong_d_lr_d = 1e-3  # second provoking run: minimax loss, this discriminator learning rate
@@ -169,14 +169,15 @@ plots.show_markdown(
 
 # %%
 minimax = run(dataclasses.replace(base, loss="minimax"))
-curves = {
-    "non-saturating": training.load_history(reference),
-    "minimax": training.load_history(minimax),
-}
+runs_by_loss = {"non-saturating": reference, "minimax": minimax}
 plots.glue_figure(
     "fig-problems-loss-curves",
-    plots.history_overlay(curves, ["grad_norm_g", "d_real", "d_fake"]),
+    plots.history_overlay(
+        {k: training.load_steps(r) for k, r in runs_by_loss.items()},
+        ["grad_norm_g", "d_real", "d_fake"],
+    ),
 )
+curves = {k: training.load_history(r) for k, r in runs_by_loss.items()}
 plots.glue_value("mm_grad_last", curves["minimax"].grad_norm_g.iloc[-1], ".3g")
 plots.glue_value("ns_grad_last", curves["non-saturating"].grad_norm_g.iloc[-1], ".3g")
 plots.glue_value("mm_dfake_last", curves["minimax"].d_fake.iloc[-1], ".3f")
@@ -191,12 +192,13 @@ plots.glue_figure(
 
 # %% [markdown]
 # ```{glue:figure} fig-problems-loss-curves
-# :alt: Three line charts against epochs comparing a run with the non-saturating loss and one with the minimax loss: the generator's gradient norm, the mean discriminator output on real images and on generated images.
+# :alt: Three line charts against the training step comparing a run with the non-saturating loss and one with the minimax loss: the generator's gradient norm, the mean discriminator output on real images and on generated images.
 # :name: fig-problems-loss-curves
 #
 # The same DCGAN, data and seed trained with the non-saturating and with the
-# minimax generator loss: the generator's mean gradient norm per epoch and the
-# discriminator's mean outputs.
+# minimax generator loss: the generator's gradient norm and the
+# discriminator's mean outputs at every update (faint) and as a centred moving
+# average (solid).
 # ```
 #
 # ```{glue:figure} fig-problems-loss-samples
@@ -207,7 +209,7 @@ plots.glue_figure(
 # codes in each column).
 # ```
 #
-# In the last epoch the generator's gradient norm is {glue:text}`mm_grad_last`
+# Averaged over the last epoch, the generator's gradient norm is {glue:text}`mm_grad_last`
 # with the minimax loss and {glue:text}`ns_grad_last` with the non-saturating one;
 # the discriminator's mean output on generated images is
 # {glue:text}`mm_dfake_last` and {glue:text}`ns_dfake_last`. The curves, not these
@@ -351,7 +353,8 @@ histories = {s: training.load_history(r) for s, r in seed_runs.items()}
 plots.glue_figure(
     "fig-problems-seeds",
     plots.history_overlay(
-        {f"seed {s}": h for s, h in histories.items()}, ["d_loss", "g_loss", "d_real", "d_fake"]
+        {f"seed {s}": training.load_steps(r) for s, r in seed_runs.items()},
+        ["d_loss", "g_loss", "d_real", "d_fake"],
     ),
 )
 osc = problems.oscillation_summary(histories, ["d_loss", "g_loss", "d_fake"])
@@ -367,12 +370,12 @@ plots.glue_value("g_trend_median", late_trend.median(), ".3f")
 
 # %% [markdown]
 # ```{glue:figure} fig-problems-seeds
-# :alt: Four line charts against epochs, one line per seed: discriminator loss, generator loss, mean D(x) and mean D(G(z)).
+# :alt: Four line charts against the training step, one line per seed: discriminator loss, generator loss, mean D(x) and mean D(G(z)).
 # :name: fig-problems-seeds
 #
 # The reference setting trained with {glue:text}`n_seeds` seeds: losses and mean
-# discriminator outputs per epoch (each point is the mean over one epoch's
-# updates, which smooths the step-to-step oscillation).
+# discriminator outputs at every update (faint) and as a centred moving average
+# (solid). The numbers below use the per-epoch means.
 # ```
 #
 # With only the seed changed, the generator loss ends between

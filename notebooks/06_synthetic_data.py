@@ -41,10 +41,11 @@ data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
 image_size = 28  # side of the square images in pixels
 seeds = [0, 1, 2]  # classifier seeds of every arm (and seeds of the synthetic draws)
 classifier_epochs = 30  # epochs of the study's real-data classifier (judges the interpolation)
-arm_epochs = 10  # training epochs of the classifier of every arm (one budget for all arms)
+arm_epochs = 5  # training epochs of the classifier of every arm (one budget for all arms)
+arm_max_train_images = None  # train every arm on this many real images (None: the whole split)
 topup_target = 500  # real_gan arm: classes with fewer real images are topped up to this
-gan_epochs = 5  # the conditional GAN of the training chapter (reused, not retrained)
-gan_batch_size = 128  # its batch size
+gan_epochs = 2  # the conditional GAN of the training chapter (reused, not retrained)
+gan_batch_size = 32  # its batch size
 gan_seed = 0  # its seed
 gan_max_train_images = None  # its training subset (None: all)
 n_boot = 1000  # bootstrap resamples (used only when there is a single seed)
@@ -78,14 +79,19 @@ def synthesize(labels, seed):
     return training.generate(generator, len(labels), seed=seed, labels=labels)
 
 
-counts = np.bincount(lesions.train.labels, minlength=len(names))
+arm_labels = lesions.train.labels[
+    data.subset_index(len(lesions.train.labels), arm_max_train_images)
+]
+counts = np.bincount(arm_labels, minlength=len(names))
+gan_images, _ = training.training_images(gan_config, images=lesions.train.images)
+plots.glue_value("n_gan_train", len(gan_images), ",d")
 added = augmentation.top_up_counts(counts, topup_target)
 plots.glue_value("topup_target", topup_target, ",d")
 plots.glue_value("n_seeds", len(seeds))
 plots.glue_value("arm_epochs", arm_epochs)
 plots.glue_value("gan_epochs", gan_epochs)
 plots.glue_value("n_added", int(added.sum()), ",d")
-plots.glue_value("n_train_real", len(lesions.train.labels), ",d")
+plots.glue_value("n_train_real", len(arm_labels), ",d")
 plots.glue_value("n_test", len(lesions.test.labels), ",d")
 plots.show_markdown(
     plots.markdown_table(
@@ -103,14 +109,15 @@ plots.show_markdown(
 )
 
 # %% [markdown]
-# The table gives the class counts of the real training split, the number of
+# The table gives the class counts of the real training images of every arm, the number of
 # generated images the top-up arm adds ({glue:text}`n_added` in all, to
 # {glue:text}`n_train_real` real ones) and the test images per class. The rare
 # classes have only a few dozen test images each, so their recalls are uncertain
 # whatever the arm.
 #
 # The generator is the class-conditional DCGAN of the training chapter
-# ({glue:text}`gan_epochs` epochs on the full training split), reused as it is:
+# ({glue:text}`gan_epochs` epochs on {glue:text}`n_gan_train` real training
+# images), reused as it is:
 # it was not tuned for this task. Every arm trains the study's classifier for
 # {glue:text}`arm_epochs` epochs with the same square-root class weighting
 # (computed from the arm's own training labels) and keeps the epoch with the best
@@ -127,6 +134,7 @@ results, predictions = augmentation.run_arms(
     classifier_epochs=arm_epochs,
     topup_target=topup_target,
     generator_id=gan_run.name,
+    max_train_images=arm_max_train_images,
     class_names=names,
 )
 summary = augmentation.summarize_arms(

@@ -32,8 +32,8 @@ image_size = 28  # side of the square images in pixels
 seed = 0  # seed of the quiz (which images, in which order)
 quiz_images = 16  # images in the quiz grid (half real, half generated)
 gan_model = "dcgan"  # the generator of the training chapter that the quiz draws from
-gan_epochs = 5  # its epochs (the training chapter's run is reused)
-gan_batch_size = 128  # its batch size
+gan_epochs = 2  # its epochs (the training chapter's run is reused)
+gan_batch_size = 32  # its batch size
 gan_seed = 0  # its seed
 gan_max_train_images = None  # its training subset (None: all)
 

@@ -46,19 +46,20 @@ STANDARD: dict[str, dict[str, Any]] = {
         "check_tensorflow": True,
     },
     # 03/04: four GANs (seed_baseline, dcgan, cdcgan, wgan_gp) on the full lesion-split
-    # training side: an epoch is 54 steps of batch 128 at 28 px. At the ~240 ms/step of a
-    # DCGAN step on 2 quiet cores that is ~13 s per epoch; 04 trains 4 models x 3 seeds =
-    # 12 runs (the 4 seed-0 runs are 03's, reused): 12 x 5 epochs x ~15 s ~ 15 min, plus
-    # 12 evaluations of n_eval images and the shared classifier. 5 epochs also matches the
-    # GAN runs that 06/07 reuse (gan_epochs). Measured on the 2-core AMD EPYC build machine
-    # while it was shared (load average 10-12, so ~10-20x slower than quiet): one full-data
-    # epoch took 122 s (seed_baseline), 324 s (dcgan), 204 s (cdcgan), 202 s (wgan_gp);
-    # the quick profile's 16-step epochs 41, 85, 66 and 69 s.
+    # training side (7,009 images), 2 epochs at batch 32 = 438 discriminator updates each.
+    # On 2 CPU cores the budget is counted in updates: a step costs time in proportion to
+    # the batch (measured on the 2-core AMD EPYC build machine, quiet, 28 px: dcgan 825 /
+    # 382 / 200 ms per step at batch 128 / 64 / 32; seed_baseline 462 ms at 128; cdcgan 771
+    # and wgan_gp 832 ms at 128), and after the same wall time batch 32 x 2 epochs gave
+    # clearly formed lesions where batch 128 x 5 epochs (270 updates) gave blurred blobs.
+    # One seed of the four models is ~(53 + 88 + 82 + 83) s + per-run overhead ~ 6 min;
+    # 04 trains 3 seeds (the seed-0 runs are 03's, reused), ~17 min in all.
+    # 06/07 reuse the seed-0 cdcgan/dcgan runs (gan_epochs, gan_batch_size).
     "03_training": {
         "seed": 0,
-        "epochs": 5,
+        "epochs": 2,
         "image_size": 28,
-        "batch_size": 128,
+        "batch_size": 32,
         "source": "ham10000",
         "split": "lesion",
         "data_dir": None,
@@ -69,9 +70,9 @@ STANDARD: dict[str, dict[str, Any]] = {
     "04_evaluation": {
         "models": ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"],
         "seeds": [0, 1, 2],
-        "epochs": 5,
+        "epochs": 2,
         "image_size": 28,
-        "batch_size": 128,
+        "batch_size": 32,
         "source": "ham10000",
         "split": "lesion",
         "data_dir": None,
@@ -82,28 +83,24 @@ STANDARD: dict[str, dict[str, Any]] = {
         "gallery_pairs": 8,
         "dpi": 110,
     },
-    # 05-07 (budget ~25 min of the hour). 06/07 reuse 03's cdcgan/dcgan runs and 05/06 04's
-    # classifier (same parameters, so nothing is retrained). Arithmetic, from ~240 ms per
-    # DCGAN step at batch 128 on 2 quiet cores (~130 ms at batch 64):
-    # 05: 11 new GAN runs (reference, minimax, 2 provoked, seeds 1-2, 5 new grid cells) of
-    #     2,048 images x 8 epochs = 256 steps at batch 64 (512 at 32) -> ~35-45 s each, ~7 min;
-    #     plus 2 probes of 300 discriminator updates and 1,000-image evaluations -> ~8 min.
-    # 06: 4 arms x 3 seeds = 12 classifier runs of arm_epochs = 10 over ~7-8k images. No quiet
-    #     timing was possible (shared machine, load ~15): there, one classifier epoch took
-    #     ~65 s; at an assumed (unmeasured) ~5-10 s on quiet cores -> 12 x 10 x 8 s ~ 16 min.
-    # 07: generates 64 images from a finished run -> well under a minute.
-    # Measured on the shared 2-core machine (load average 11-18): quick 05 331 s, quick 06
-    # 778 s (with arm_epochs=2 and a 2-epoch judge trained in the chapter), quick 07 46 s.
+    # 05-07. 06/07 reuse 03's cdcgan/dcgan runs and 05/06 04's classifier (same
+    # parameters, so nothing is retrained).
+    # 05: 11 new dcgan runs (reference, minimax, 2 provoked, seeds 1-2, 5 new grid cells) on
+    #     1,024 images x 6 epochs = 96 updates at batch 64 (192 at 32), ~40 s each at the
+    #     per-step times above, ~8 min; 2 probes of 200 discriminator updates at batch 64
+    #     and 1,000-image scores of 9 runs, ~3 min.
+    # 06: 4 arms x 3 seeds = 12 classifiers of arm_epochs = 5 over ~7-9k images.
+    # 07: generates 64 images from a finished run, well under a minute.
     "05_gan_problems": {
         "data_dir": None,
         "image_size": 28,
         "seed": 0,
         "seeds": [0, 1, 2],
-        "max_train_images": 2048,
-        "problem_epochs": 8,
+        "max_train_images": 1024,
+        "problem_epochs": 6,
         "batch_size": 64,
-        "probe_steps": 300,
-        "probe_every": 25,
+        "probe_steps": 200,
+        "probe_every": 20,
         "collapse_lr_g": 5e-3,
         "collapse_lr_d": 2e-4,
         "strong_d_lr_d": 1e-3,
@@ -117,10 +114,11 @@ STANDARD: dict[str, dict[str, Any]] = {
         "image_size": 28,
         "seeds": [0, 1, 2],
         "classifier_epochs": 30,
-        "arm_epochs": 10,
+        "arm_epochs": 5,
+        "arm_max_train_images": None,
         "topup_target": 500,
-        "gan_epochs": 5,
-        "gan_batch_size": 128,
+        "gan_epochs": 2,
+        "gan_batch_size": 32,
         "gan_seed": 0,
         "gan_max_train_images": None,
         "n_boot": 1000,
@@ -133,8 +131,8 @@ STANDARD: dict[str, dict[str, Any]] = {
         "seed": 0,
         "quiz_images": 16,
         "gan_model": "dcgan",
-        "gan_epochs": 5,
-        "gan_batch_size": 128,
+        "gan_epochs": 2,
+        "gan_batch_size": 32,
         "gan_seed": 0,
         "gan_max_train_images": None,
     },
@@ -143,40 +141,41 @@ STANDARD: dict[str, dict[str, Any]] = {
 #: How ``quick`` differs from ``standard`` (at most ~5 minutes per notebook on 2 CPU cores).
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
     "02_data": {"image_size": 28, "images_per_class": 6},
-    # 03/04: one epoch of 2,048 images (16 steps) per model, one seed, 500 evaluation images.
-    "03_training": {"epochs": 1, "max_train_images": 2048, "samples_per_class": 6},
-    # classifier_epochs as in 06's quick profile, so the two chapters share one classifier.
+    # 03/04: one epoch of 512 images (16 updates at batch 32) per model, one seed, 500
+    # evaluation images; a 1-epoch classifier shared by 04, 05 and 06.
+    "03_training": {"epochs": 1, "max_train_images": 512, "samples_per_class": 6},
     "04_evaluation": {
         "seeds": [0],
         "epochs": 1,
-        "max_train_images": 2048,
+        "max_train_images": 512,
         "n_eval": 500,
-        "classifier_epochs": 2,
+        "classifier_epochs": 1,
     },
     "05_gan_problems": {
         "seeds": [0, 1],
-        "classifier_epochs": 2,
+        "classifier_epochs": 1,
         "max_train_images": 256,
         "problem_epochs": 2,
-        "probe_steps": 40,
-        "probe_every": 10,
+        "probe_steps": 20,
+        "probe_every": 5,
         "grid_learning_rates": [2e-4, 1e-3],
         "grid_batch_sizes": [64],
         "n_eval": 300,
     },
-    # 05/06 use the classifier of 04 (classifier_epochs as in 04's quick entry), 06/07 the
-    # cdcgan/dcgan runs of 03 (1 epoch on 2,048 images); 06 trains 4 arms x 1 seed x 1 epoch.
+    # 06/07 reuse 03's quick cdcgan/dcgan runs; 06 trains 4 arms x 1 seed x 1 epoch on a
+    # 2,000-image subset of the real training split.
     "06_synthetic_data": {
         "seeds": [0],
-        "classifier_epochs": 2,
+        "classifier_epochs": 1,
         "arm_epochs": 1,
+        "arm_max_train_images": 2000,
         "gan_epochs": 1,
-        "gan_max_train_images": 2048,
+        "gan_max_train_images": 512,
         "n_boot": 200,
         "interpolation_steps": 7,
         "interpolation_rows": 2,
     },
-    "07_classroom": {"gan_epochs": 1, "gan_max_train_images": 2048},
+    "07_classroom": {"gan_epochs": 1, "gan_max_train_images": 512},
 }
 
 #: How ``full`` differs from ``standard`` (meant for a GPU machine).
@@ -196,12 +195,18 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
         "seeds": [0, 1, 2, 3, 4],
         "image_size": 64,
         "gan_epochs": 50,
+        "gan_batch_size": 128,
         "arm_epochs": 30,
     },
-    "07_classroom": {"image_size": 64, "gan_epochs": 50},
-    # 03/04 on a GPU: 64 px, 50 epochs (~2,700 generator updates), five seeds.
-    "03_training": {"epochs": 50, "image_size": 64},
-    "04_evaluation": {"seeds": [0, 1, 2, 3, 4], "epochs": 50, "image_size": 64},
+    "07_classroom": {"image_size": 64, "gan_epochs": 50, "gan_batch_size": 128},
+    # 03/04 on a GPU: 64 px, 50 epochs at batch 128 (~2,700 generator updates), five seeds.
+    "03_training": {"epochs": 50, "batch_size": 128, "image_size": 64},
+    "04_evaluation": {
+        "seeds": [0, 1, 2, 3, 4],
+        "epochs": 50,
+        "batch_size": 128,
+        "image_size": 64,
+    },
 }
 
 DEFAULT_PROFILE = "standard"
