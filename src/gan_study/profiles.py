@@ -156,19 +156,20 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
         "classifier_epochs": 1,
         "max_train_images": 256,
         "problem_epochs": 2,
-        "probe_steps": 20,
+        "probe_steps": 15,
         "probe_every": 5,
         "grid_learning_rates": [2e-4, 1e-3],
         "grid_batch_sizes": [64],
         "n_eval": 300,
     },
     # 06/07 reuse 03's quick cdcgan/dcgan runs; 06 trains 4 arms x 1 seed x 1 epoch on a
-    # 2,000-image subset of the real training split.
+    # 1,000-image subset of the real training split, topped up to 100 per class.
     "06_synthetic_data": {
         "seeds": [0],
         "classifier_epochs": 1,
         "arm_epochs": 1,
-        "arm_max_train_images": 2000,
+        "arm_max_train_images": 1000,
+        "topup_target": 100,
         "gan_epochs": 1,
         "gan_max_train_images": 512,
         "n_boot": 200,

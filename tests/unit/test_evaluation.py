@@ -88,6 +88,26 @@ def test_evaluate_images_copies_vs_fresh(toy):
     assert "proxies" in res_copy["notes"]
 
 
+def test_real_side_values_are_shared_and_equal_to_fresh_ones(toy, monkeypatch):
+    data, clf = toy
+    a, b = _split("a", 100, 11).images, _split("b", 100, 12).images
+    kw = dict(n=100, seed=0, fd_repeats=2, kid_subsets=5, diversity_pairs=20, ct_cells=2)
+    evaluation._REAL_SIDE.clear()
+    evaluation.evaluate_images(a, None, data, clf, **kw)
+    remembered = evaluation.evaluate_images(b, None, data, clf, **kw)
+    evaluation._REAL_SIDE.clear()
+    calls = []
+    kid = evaluation.metrics.kid
+    monkeypatch.setattr(evaluation.metrics, "kid", lambda *a, **k: calls.append(1) or kid(*a, **k))
+    fresh = evaluation.evaluate_images(b, None, data, clf, **kw)
+    assert fresh == remembered
+    assert len(calls) == 2  # generated and floor
+    evaluation.evaluate_images(a, None, data, clf, **kw)
+    assert len(calls) == 3  # the floor is remembered: only the generated images' KID
+    evaluation.evaluate_images(a, None, data, clf, **{**kw, "seed": 1})
+    assert len(calls) == 5  # another seed, another floor
+
+
 def test_evaluate_images_rejects_wrong_size(toy):
     data, clf = toy
     with pytest.raises(ValueError, match="image_size"):
