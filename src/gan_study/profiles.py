@@ -141,14 +141,14 @@ STANDARD: dict[str, dict[str, Any]] = {
 #: How ``quick`` differs from ``standard`` (at most ~5 minutes per notebook on 2 CPU cores).
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
     "02_data": {"image_size": 28, "images_per_class": 6},
-    # 03/04: one epoch of 512 images (16 updates at batch 32) per model, one seed, 500
+    # 03/04: one epoch of 256 images (8 updates at batch 32) per model, one seed, 400
     # evaluation images; a 1-epoch classifier shared by 04, 05 and 06.
-    "03_training": {"epochs": 1, "max_train_images": 512, "samples_per_class": 6},
+    "03_training": {"epochs": 1, "max_train_images": 256, "samples_per_class": 6},
     "04_evaluation": {
         "seeds": [0],
         "epochs": 1,
-        "max_train_images": 512,
-        "n_eval": 500,
+        "max_train_images": 256,
+        "n_eval": 400,
         "classifier_epochs": 1,
     },
     "05_gan_problems": {
@@ -156,7 +156,7 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
         "classifier_epochs": 1,
         "max_train_images": 256,
         "problem_epochs": 2,
-        "probe_steps": 15,
+        "probe_steps": 10,
         "probe_every": 5,
         "grid_learning_rates": [2e-4, 1e-3],
         "grid_batch_sizes": [64],
@@ -171,12 +171,12 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
         "arm_max_train_images": 1000,
         "topup_target": 100,
         "gan_epochs": 1,
-        "gan_max_train_images": 512,
+        "gan_max_train_images": 256,
         "n_boot": 200,
         "interpolation_steps": 7,
         "interpolation_rows": 2,
     },
-    "07_classroom": {"gan_epochs": 1, "gan_max_train_images": 512},
+    "07_classroom": {"gan_epochs": 1, "gan_max_train_images": 256},
 }
 
 #: How ``full`` differs from ``standard`` (meant for a GPU machine).
