@@ -186,6 +186,14 @@ def _add_book(sub) -> None:
     )
     p.add_argument("--no-html", action="store_true", help="execute the notebooks only")
     p.add_argument("--build-dir", default=None, help="build folder (default: _build)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=2,
+        help="notebooks executed at the same time, each in its own process (default 2; "
+        "a chapter waits for the chapters whose runs it reuses)",
+    )
     p.set_defaults(func=_run_book)
 
 
@@ -201,6 +209,7 @@ def _run_book(args) -> int:
             strict=args.strict,
             force=args.force,
             html=not args.no_html,
+            jobs=args.jobs,
         )
     except report.BuildError as exc:
         print(f"gan-study book: error: {exc}", file=sys.stderr)

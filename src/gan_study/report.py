@@ -15,6 +15,9 @@ What :func:`build` does, in order:
 3. **Execute** each notebook headless with papermill (kernel ``python3`` of
    the current environment, working directory = the repository root,
    ``PYTHONUNBUFFERED=1``) into ``_build/executed/NAME.ipynb``.
+   With ``jobs > 1`` (``gan-study book`` uses 2) notebooks run side by side
+   in separate processes; a chapter starts only once the chapters whose runs
+   it reuses have finished (:data:`PREREQUISITES`).
    *Reuse*: beside each executed notebook, ``NAME.stamp.json`` records a
    SHA-256 of (the notebook source, its parameters, every file of the
    ``gan_study`` package, the ``GAN_STUDY_*`` location variables, the
@@ -67,6 +70,21 @@ REFERENCES_BIB = Path(__file__).parent / "resources" / "literature" / "reference
 #: The package whose files are part of every notebook's fingerprint.
 PACKAGE_DIR = Path(gan_study.__file__).parent
 
+#: Which chapters reuse the runs of which. With ``jobs > 1`` a chapter starts only
+#: after the chapters it reuses have finished (so that a GAN or classifier is trained
+#: once, by its owner, and never by two processes at the same time). A chapter not
+#: listed here waits for every chapter before it.
+PREREQUISITES: dict[str, tuple[str, ...]] = {
+    "01_literature": (),
+    "02_data": (),
+    "03_training": (),
+    "04_evaluation": ("03_training",),  # its seed-0 GANs
+    "05_gan_problems": ("04_evaluation",),  # the classifier whose features score the runs
+    "06_synthetic_data": ("03_training", "04_evaluation"),  # the cDCGAN and the classifier
+    "07_classroom": ("03_training",),  # the DCGAN
+    "99_environment": (),
+}
+
 
 class BuildError(Exception):
     """The report could not be built (bad configuration, jupyter-book failure)."""
@@ -92,6 +110,9 @@ class NotebookFailed(BuildError):
         self.cell = cell
         self.ename = ename
         self.evalue = evalue
+
+    def __reduce__(self):  # crosses the process boundary of a parallel build intact
+        return (type(self), (str(self), self.notebook, self.cell, self.ename, self.evalue))
 
 
 # ------------------------------------------------------------------ discovery
@@ -638,6 +659,70 @@ def _select(notebooks: list[Path], only: Sequence[str] | None) -> list[Path]:
     return sorted(chosen)
 
 
+def prerequisites(notebook: Path, notebooks: Sequence[Path]) -> list[Path]:
+    """The notebooks of ``notebooks`` that must finish before ``notebook`` starts.
+
+    From :data:`PREREQUISITES`; a chapter it does not list waits for every
+    notebook before it. Prerequisites outside ``notebooks`` (not selected with
+    ``only``) are taken as done.
+    """
+    earlier = [nb for nb in notebooks if nb.stem < notebook.stem]
+    names = PREREQUISITES.get(notebook.stem)
+    if names is None:
+        return earlier
+    return [nb for nb in earlier if nb.stem in names]
+
+
+def _execute_all(notebooks, params, out_dir: Path, *, root: Path, force: bool, jobs: int, log):
+    """Execute ``notebooks``, up to ``jobs`` at a time in separate processes."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from multiprocessing import get_context
+
+    def started(nb):
+        log(f"[{nb.stem}] {'executing' if force else 'executing (unless fresh)'} ...")
+
+    def finished(nb, result):
+        log(
+            f"[{nb.stem}] "
+            + ("reused (unchanged)" if result.reused else f"executed in {result.seconds:.1f} s")
+        )
+
+    results: dict[Path, Executed] = {}
+    if jobs == 1:
+        for nb in notebooks:
+            started(nb)
+            results[nb] = execute_notebook(nb, params[nb.stem], out_dir, cwd=root, force=force)
+            finished(nb, results[nb])
+        return [results[nb] for nb in notebooks]
+    # two TensorFlow processes on one GPU must not each reserve all of its memory
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    pending, running = list(notebooks), {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        try:
+            while pending or running:
+                for nb in list(pending):
+                    if len(running) >= jobs:
+                        break
+                    if all(p in results for p in prerequisites(nb, notebooks)):
+                        started(nb)
+                        future = pool.submit(
+                            execute_notebook, nb, params[nb.stem], out_dir, cwd=root, force=force
+                        )
+                        running[future] = nb
+                        pending.remove(nb)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    nb = running.pop(future)
+                    results[nb] = future.result()  # a failure raises here
+                    finished(nb, results[nb])
+        except BaseException:
+            if running:
+                log(f"waiting for {', '.join(nb.stem for nb in running.values())} to stop ...")
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return [results[nb] for nb in notebooks]
+
+
 def build(
     profile: str = _profiles.DEFAULT_PROFILE,
     overrides: Sequence[Override] | Iterable[Sequence[str]] = (),
@@ -650,6 +735,7 @@ def build(
     html: bool = True,
     profiles: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     log: Callable[[str], None] = print,
+    jobs: int = 1,
 ) -> BuildResult:
     """Execute the notebooks for ``profile`` and render the book.
 
@@ -677,28 +763,27 @@ def build(
         Profile table (tests pass their own).
     log : callable
         Receives one line per step.
+    jobs : int, default 1
+        Notebooks executed at the same time, each in its own process, in the
+        order :data:`PREREQUISITES` allows. Much of a small run is Python
+        overhead (imports, tracing, saving) that a second core can overlap;
+        the executed notebooks are the same as with ``jobs=1``.
 
     Returns
     -------
     BuildResult
     """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     start = time.perf_counter()
     root = Path(root).resolve()
     build_dir = Path(build_dir) if build_dir is not None else root / BUILD_DIR
     ovs = [o if isinstance(o, Override) else parse_overrides([o])[0] for o in overrides]
     notebooks = _select(discover_notebooks(root), only)
     params = resolve_parameters(notebooks, profile, ovs, profiles=profiles)
-    executed = []
-    for nb in notebooks:
-        log(f"[{nb.stem}] {'executing' if force else 'executing (unless fresh)'} ...")
-        result = execute_notebook(
-            nb, params[nb.stem], build_dir / "executed", cwd=root, force=force
-        )
-        log(
-            f"[{nb.stem}] "
-            + ("reused (unchanged)" if result.reused else f"executed in {result.seconds:.1f} s")
-        )
-        executed.append(result)
+    executed = _execute_all(
+        notebooks, params, build_dir / "executed", root=root, force=force, jobs=jobs, log=log
+    )
     html_dir = build_dir / "html"
     if html:
         log("building the HTML with jupyter-book ...")

@@ -28,7 +28,7 @@ def book(real_data_root, shared_cache_dir, tmp_path_factory):
     os.environ["GAN_STUDY_CACHE_DIR"] = str(shared_cache_dir)
     try:
         result = report.build(
-            "quick", root=ROOT, build_dir=tmp_path_factory.mktemp("book"), strict=True
+            "quick", root=ROOT, build_dir=tmp_path_factory.mktemp("book"), strict=True, jobs=2
         )
     finally:
         for k, v in saved.items():

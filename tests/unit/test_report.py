@@ -177,6 +177,56 @@ def test_build_stops_at_the_failing_notebook(tmp_path):
     assert not (tmp_path / "later_ran").exists()
 
 
+def test_prerequisites_come_from_the_table_or_are_every_earlier_notebook(monkeypatch):
+    nbs = [Path(f"notebooks/{n}.py") for n in ("01_a", "02_b", "03_c", "04_d")]
+    monkeypatch.setattr(report, "PREREQUISITES", {"01_a": (), "03_c": ("01_a",)})
+    assert report.prerequisites(nbs[0], nbs) == []
+    assert [p.stem for p in report.prerequisites(nbs[2], nbs)] == ["01_a"]
+    assert [p.stem for p in report.prerequisites(nbs[3], nbs)] == ["01_a", "02_b", "03_c"]
+    assert report.prerequisites(nbs[2], nbs[1:]) == []  # not selected: taken as done
+
+
+def test_every_chapter_states_its_prerequisites():
+    chapters = {nb.stem for nb in report.discover_notebooks(Path(__file__).parents[2])}
+    assert chapters <= set(report.PREREQUISITES)
+    for name, before in report.PREREQUISITES.items():
+        assert all(b < name for b in before), name
+
+
+def test_parallel_build_overlaps_free_notebooks_and_waits_for_prerequisites(tmp_path, monkeypatch):
+    nbs = tmp_path / "notebooks"
+    stamp = "import time\nopen('{0}', 'w').write(repr(time.time()))"
+    write_notebook(nbs, "01_slow", "", "import time\ntime.sleep(6)\n" + stamp.format("slow_end"))
+    write_notebook(nbs, "02_free", "", stamp.format("free_start"))
+    write_notebook(nbs, "03_after", "", stamp.format("after_start"))
+    monkeypatch.setattr(
+        report, "PREREQUISITES", {"01_slow": (), "02_free": (), "03_after": ("01_slow",)}
+    )
+    lines = []
+    result = report.build(
+        "standard", root=tmp_path, html=False, profiles={"standard": {}}, log=lines.append, jobs=2
+    )
+    read = lambda name: float((tmp_path / name).read_text())  # noqa: E731
+    assert read("free_start") < read("slow_end") <= read("after_start")
+    assert [e.name for e in result.executed] == ["01_slow", "02_free", "03_after"]
+    assert lines.index("[03_after] executing (unless fresh) ...") > lines.index(
+        next(line for line in lines if line.startswith("[01_slow] executed in"))
+    )
+
+
+def test_parallel_build_reports_the_failing_notebook(tmp_path):
+    nbs = tmp_path / "notebooks"
+    write_notebook(nbs, "01_ok", "", "print('fine')")
+    write_notebook(nbs, "02_bad", "", "1 / 0")
+    with pytest.raises(report.NotebookFailed, match="02_bad.*ZeroDivisionError") as info:
+        report.build(
+            "standard", root=tmp_path, html=False, profiles={"standard": {}}, log=print, jobs=2
+        )
+    assert info.value.notebook == "02_bad" and info.value.ename == "ZeroDivisionError"
+    with pytest.raises(ValueError, match="jobs must be a positive integer"):
+        report.build("standard", root=tmp_path, html=False, profiles={"standard": {}}, jobs=0)
+
+
 def test_only_selects_by_stem_or_number(repo):
     root, table = repo
     write_notebook(root / "notebooks", "02_data", "", "pass")
