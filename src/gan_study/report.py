@@ -518,7 +518,9 @@ def execute_notebook(
         raise
     seconds = time.perf_counter() - start
     # papermill wrote the notebook; validate it reads back before marking it fresh
-    nbformat.read(running, as_version=4)
+    executed_nb = nbformat.read(running, as_version=4)
+    _fold_injected_parameters(executed_nb)
+    nbformat.write(executed_nb, running)
     os.replace(running, target)
     _write_atomic(
         stamp,
@@ -530,6 +532,19 @@ def execute_notebook(
         ),
     )
     return Executed(name, target, reused=False, seconds=seconds, parameters=params)
+
+
+def _fold_injected_parameters(nb) -> None:
+    """Fold the cell papermill injects (the profile's values) behind a "show" toggle.
+
+    The report shows each notebook's own ``parameters`` cell, with a comment per
+    value; the injected cell below it holds the values this build used and stays
+    one click away (myst-nb tag ``hide-input``) instead of repeating the list.
+    """
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-input"]
 
 
 # -------------------------------------------------------------------- staging

@@ -120,6 +120,10 @@ def test_reuse_when_unchanged_and_rerun_when_source_or_parameters_change(repo):
     stamp = json.loads((out / "a.stamp.json").read_text())
     assert stamp["parameters"] == {"x": 1, "label": "a"}
 
+    cells = json.loads(first.path.read_text())["cells"]
+    injected = [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "hide-input" in injected[0]["metadata"]["tags"]
+
     again = report.execute_notebook(nb, {"x": 1, "label": "a"}, out, cwd=root)
     assert again.reused
     assert runs.read_text().splitlines() == ["1 a"]  # cwd is the root; ran once
