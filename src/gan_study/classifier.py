@@ -477,13 +477,7 @@ def train_classifier(
     model.set_weights(best_weights)
     params = {
         "version": CLASSIFIER_VERSION,
-        "seed": int(seed),
-        "epochs": int(epochs),
-        "class_weighting": class_weighting,
-        "augment": bool(augment),
-        "batch_size": int(batch_size),
-        "learning_rate": float(learning_rate),
-        "width": int(width),
+        **_settings(seed, epochs, class_weighting, augment, batch_size, learning_rate, width),
         "num_classes": int(num_classes),
         "image_size": image_size,
         "n_train": int(len(x_tr)),
@@ -495,6 +489,19 @@ def train_classifier(
         "n_parameters": int(model.count_params()),
     }
     return Classifier(model=model, params=params, history=pd.DataFrame(rows))
+
+
+def _settings(seed, epochs, class_weighting, augment, batch_size, learning_rate, width) -> dict:
+    """The training settings that define a classifier: stored with it and part of its cache key."""
+    return {
+        "seed": int(seed),
+        "epochs": int(epochs),
+        "class_weighting": class_weighting,
+        "augment": bool(augment),
+        "batch_size": int(batch_size),
+        "learning_rate": float(learning_rate),
+        "width": int(width),
+    }
 
 
 # ------------------------------------------------------------------- cache
@@ -612,15 +619,9 @@ def load_or_train(
     -------
     Classifier
     """
-    train_params = {
-        "seed": int(seed),
-        "epochs": int(epochs),
-        "class_weighting": class_weighting,
-        "augment": bool(augment),
-        "batch_size": int(batch_size),
-        "learning_rate": float(learning_rate),
-        "width": int(width),
-    }
+    train_params = _settings(
+        seed, epochs, class_weighting, augment, batch_size, learning_rate, width
+    )
     if class_weighting not in CLASS_WEIGHTINGS:
         raise ValueError(
             f"class_weighting must be one of {CLASS_WEIGHTINGS}, got {class_weighting!r}"
