@@ -624,7 +624,7 @@ def training_curves(histories, *, probability_models=()):
             if len(x) <= 12:
                 ax.set_xticks(x)
             else:
-                ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+                ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, integer=True))
     fig.tight_layout()
     return fig
 
@@ -992,7 +992,7 @@ def history_overlay(
             xname = x or _step_axis(h)
             _plot_curve(ax, h[xname], h[col].to_numpy(dtype=float), label, marker="o")
         ax.set(xlabel=xname, title=names.get(col, col))
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, integer=True))
     axes[0, -1].legend(fontsize="x-small")
     fig.tight_layout()
     return fig
