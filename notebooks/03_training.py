@@ -430,6 +430,9 @@ unconditional = [n for n in MODELS if not models.DEFAULTS[n]["conditional"]]
 rows = [training.generate(generators[n], samples_per_class, seed=seed) for n in unconditional]
 fig = plots.image_grid(np.concatenate(rows), samples_per_class, row_labels=unconditional)
 plots.glue_figure("fig-final-unconditional", fig)
+for name in MODELS:
+    plots.glue_value(f"g_updates_{name}", int(histories[name].g_steps.sum()), ",d")
+    plots.glue_value(f"d_updates_{name}", int(histories[name].d_steps.sum()), ",d")
 
 # %% [markdown]
 # ```{glue:figure} fig-final-unconditional
@@ -464,6 +467,14 @@ plots.glue_figure("fig-final-cdcgan", fig)
 # class, drawn at random. The report's Fig. 9, with the class that each image
 # is meant to show.
 # ```
+#
+# All four models had the same budget of discriminator updates
+# ({glue:text}`d_updates_dcgan`), but not of generator updates: `wgan_gp`
+# updates its generator once every five critic steps, as its paper prescribes
+# {cite:p}`gulrajani2017wgangp`, so its generator had
+# {glue:text}`g_updates_wgan_gp` updates against {glue:text}`g_updates_dcgan` for
+# `dcgan`. A short run therefore shows where each model stands after the same
+# compute, not how good it can get; the `full` profile trains for 50 epochs.
 #
 # Whether the conditional samples really look like their class to a
 # classifier trained on real images, how close any sample is to a training
