@@ -53,7 +53,7 @@ data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR or data/raw
 max_train_images = None  # as in chapter 3 (None: all training images)
 seed = 0  # seed of the evaluation samples and of the real-data classifier
 n_eval = 2000  # generated images per run, and N of the distribution metrics
-classifier_epochs = 30  # epochs of the real-data classifier (its features score the runs)
+classifier_epochs = 20  # epochs of the real-data classifier (its features score the runs)
 gallery_pairs = 8  # closest generated-training pairs shown per model
 dpi = 110  # resolution of the figures
 

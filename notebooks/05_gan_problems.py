@@ -35,7 +35,7 @@ seed = 0  # seed of the reference run, the probes and the evaluation samples
 seeds = [0, 1, 2]  # seeds of the non-convergence runs
 max_train_images = 1024  # every GAN run of this chapter trains on this many images
 problem_epochs = 6  # epochs of every GAN run of this chapter
-batch_size = 64  # batch size of the reference run
+batch_size = 32  # batch size of the reference run
 probe_steps = 200  # discriminator updates in the vanishing-gradient probe
 probe_every = 20  # measure the generator gradient every this many updates
 collapse_lr_g = 5e-3  # generator learning rate of the first run that provokes collapse
@@ -44,7 +44,7 @@ strong_d_lr_d = 1e-3  # second provoking run: minimax loss, this discriminator l
 grid_learning_rates = [5e-5, 2e-4, 1e-3]  # rows of the sensitivity grid, the same for both networks
 grid_batch_sizes = [32, 64]  # columns of the sensitivity grid
 n_eval = 1000  # generated and real images per evaluation
-classifier_epochs = 30  # epochs of the real-data classifier (its features score the runs)
+classifier_epochs = 20  # epochs of the real-data classifier (its features score the runs)
 
 # %%
 import dataclasses

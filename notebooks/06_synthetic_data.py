@@ -40,8 +40,8 @@
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
 image_size = 28  # side of the square images in pixels
 seeds = [0, 1, 2]  # classifier seeds of every arm (and seeds of the synthetic draws)
-classifier_epochs = 30  # epochs of the study's real-data classifier (judges the interpolation)
-arm_epochs = 5  # training epochs of the classifier of every arm (one budget for all arms)
+classifier_epochs = 20  # epochs of the study's real-data classifier (judges the interpolation)
+arm_epochs = 3  # training epochs of the classifier of every arm (one budget for all arms)
 arm_max_train_images = None  # train every arm on this many real images (None: the whole split)
 topup_target = 500  # real_gan arm: classes with fewer real images are topped up to this
 gan_epochs = 2  # the conditional GAN of the training chapter (reused, not retrained)

@@ -79,17 +79,20 @@ STANDARD: dict[str, dict[str, Any]] = {
         "max_train_images": None,
         "seed": 0,
         "n_eval": 2000,
-        "classifier_epochs": 30,
+        "classifier_epochs": 20,
         "gallery_pairs": 8,
         "dpi": 110,
     },
     # 05-07. 06/07 reuse 03's cdcgan/dcgan runs and 05/06 04's classifier (same
     # parameters, so nothing is retrained).
-    # 05: 11 new dcgan runs (reference, minimax, 2 provoked, seeds 1-2, 5 new grid cells) on
-    #     1,024 images x 6 epochs = 96 updates at batch 64 (192 at 32), ~40 s each at the
-    #     per-step times above, ~8 min; 2 probes of 200 discriminator updates at batch 64
-    #     and 1,000-image scores of 9 runs, ~3 min.
-    # 06: 4 arms x 3 seeds = 12 classifiers of arm_epochs = 5 over ~7-9k images.
+    # Measured with the previous budget on the 2-core machine (from empty runs/, with
+    # the noisy neighbours the machine has: one dcgan epoch took 41-48 s or 82 s at random):
+    # 01-03 8.5 min (03: 7.4 min for the four seed-0 GANs), 04 27.5 min (the 8 other GANs
+    # 15 min, a 30-epoch classifier 7.3 min, 12 evaluations of 2,000 images 4.2 min), 05
+    # 12.7 min (11 runs of 96 updates at batch 64 on 1,024 images), 06 ~13 min with 5-epoch
+    # arms: over an hour in all. Hence a 20-epoch classifier and 3-epoch arms, and 05's
+    # runs at batch 32 (twice the updates for about the same time: with 96 updates the
+    # reference run had not yet learnt diverse images).
     # 07: generates 64 images from a finished run, well under a minute.
     "05_gan_problems": {
         "data_dir": None,
@@ -98,7 +101,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "seeds": [0, 1, 2],
         "max_train_images": 1024,
         "problem_epochs": 6,
-        "batch_size": 64,
+        "batch_size": 32,
         "probe_steps": 200,
         "probe_every": 20,
         "collapse_lr_g": 5e-3,
@@ -107,14 +110,14 @@ STANDARD: dict[str, dict[str, Any]] = {
         "grid_learning_rates": [5e-5, 2e-4, 1e-3],
         "grid_batch_sizes": [32, 64],
         "n_eval": 1000,
-        "classifier_epochs": 30,
+        "classifier_epochs": 20,
     },
     "06_synthetic_data": {
         "data_dir": None,
         "image_size": 28,
         "seeds": [0, 1, 2],
-        "classifier_epochs": 30,
-        "arm_epochs": 5,
+        "classifier_epochs": 20,
+        "arm_epochs": 3,
         "arm_max_train_images": None,
         "topup_target": 500,
         "gan_epochs": 2,
@@ -154,6 +157,7 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
     "05_gan_problems": {
         "seeds": [0, 1],
         "classifier_epochs": 1,
+        "batch_size": 64,
         "max_train_images": 256,
         "problem_epochs": 2,
         "probe_steps": 10,
@@ -191,6 +195,7 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
         "grid_batch_sizes": [32, 64, 128],
         "n_eval": 2000,
         "image_size": 64,
+        "classifier_epochs": 30,
     },
     "06_synthetic_data": {
         "seeds": [0, 1, 2, 3, 4],
@@ -198,12 +203,14 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
         "gan_epochs": 50,
         "gan_batch_size": 128,
         "arm_epochs": 30,
+        "classifier_epochs": 30,
     },
     "07_classroom": {"image_size": 64, "gan_epochs": 50, "gan_batch_size": 128},
     # 03/04 on a GPU: 64 px, 50 epochs at batch 128 (~2,700 generator updates), five seeds.
     "03_training": {"epochs": 50, "batch_size": 128, "image_size": 64},
     "04_evaluation": {
         "seeds": [0, 1, 2, 3, 4],
+        "classifier_epochs": 30,
         "epochs": 50,
         "batch_size": 128,
         "image_size": 64,
