@@ -217,7 +217,7 @@ best_fd = study.format_mean_spread(fd.loc[best, "mean"], fd.loc[best, "std"])
 if fd.loc[best, "n"] > 1:
     best_fd += f" (mean ± s.d. over {fd.loc[best, 'n']} seeds)"
 plots.glue_value("best_fd", best_fd)
-plots.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd))
+plots.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd, ".2g"))
 plots.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floor, fd_floor_sd))
 for model in models:
     plots.glue_value(f"fd_{model}", fd.loc[model, "mean"], ".1f")
