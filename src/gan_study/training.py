@@ -88,17 +88,7 @@ mean D(x) and D(G(z)) (probabilities for the cross-entropy losses, raw
 critic scores for wgan-gp), mean global gradient norms of D and G, the number
 of D and G updates, and wall-clock seconds (the only non-reproducible column)."""
 
-STEP_COLUMNS = (
-    "step",
-    "epoch",
-    "d_loss",
-    "g_loss",
-    "gp",
-    "d_real",
-    "d_fake",
-    "grad_norm_d",
-    "grad_norm_g",
-)
+STEP_COLUMNS = ("step", *HISTORY_COLUMNS[: HISTORY_COLUMNS.index("grad_norm_g") + 1])
 """Columns of ``steps.csv``: the same quantities as :data:`HISTORY_COLUMNS`, for
 every discriminator update (``step`` counts them from 1 over the whole run).
 ``grad_norm_g`` is empty (NaN) on steps without a generator update (all but
