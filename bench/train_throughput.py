@@ -12,7 +12,11 @@ What it measures (DCGAN, 28 px, batch 128 unless told otherwise):
    a backward pass costs twice its forward; normalisation and activations
    are not counted), against a measured fp32 matmul peak (a timed
    ``tf.matmul`` of two 4096 x 4096 matrices);
-4. the trainer under the ``mixed_bfloat16`` policy.
+4. the trainer under the ``mixed_bfloat16`` policy;
+5. with ``--input``: whole epochs of the trainer fed by
+   :func:`gan_study.data.epoch_batches` (NumPy slicing, what the trainer uses)
+   against a prefetching ``tf.data`` pipeline (shuffle, batch, parallel map,
+   ``prefetch(AUTOTUNE)``), alternating, so that both see the same machine load.
 
 Per training step the trainer runs G forward once, D forward on a real and a
 generated batch, back-propagates the D loss through both D passes and the G
@@ -23,6 +27,7 @@ Run it on a quiet machine; the figures are printed, never asserted::
 
     python bench/train_throughput.py            # real 28 px lesion split
     python bench/train_throughput.py --synthetic
+    python bench/train_throughput.py --input --batch-size 32 --epochs 6
 """
 
 from __future__ import annotations
@@ -157,6 +162,58 @@ def _tutorial_runner(batches, batch_size: int):
     return run
 
 
+def _tf_data_epoch(images, labels, batch_size: int, seed: int):
+    """A prefetching ``tf.data`` pipeline over one epoch, for comparison."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64)))
+    ds = ds.shuffle(len(images), seed=seed).batch(batch_size, drop_remainder=True)
+    ds = ds.map(
+        lambda x, y: (tf.cast(x, tf.float32) / 127.5 - 1.0, y),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _input_comparison(images: np.ndarray, batch_size: int, epochs: int) -> None:
+    """Seconds per training epoch with each input pipeline, alternating."""
+    import tensorflow as tf
+
+    from gan_study.data import epoch_batches
+
+    labels = np.zeros(len(images), np.int64)
+    trainer, _ = _trainer_runner("float32", _batches(images, batch_size, 1), batch_size)
+    feeds = {
+        "tf.data, prefetch": lambda seed: _tf_data_epoch(images, labels, batch_size, seed),
+        "epoch_batches": lambda seed: (
+            (tf.constant(x), tf.constant(y))
+            for x, y in epoch_batches(images, labels, batch_size=batch_size, seed=seed)
+        ),
+    }
+    for x, y in feeds["epoch_batches"](0):  # trace once, untimed
+        trainer.step(x, y, True).get("d_loss").numpy()
+        break
+    seconds: dict[str, list[float]] = {name: [] for name in feeds}
+    for epoch in range(1, epochs + 1):
+        for name, feed in feeds.items():
+            t0 = time.perf_counter()
+            outs = [trainer.step(x, y, True) for x, y in feed(epoch)]
+            float(outs[-1]["d_loss"].numpy())
+            seconds[name].append(time.perf_counter() - t0)
+            print(f"epoch {epoch} {name:18s}: {seconds[name][-1]:7.1f} s", flush=True)
+    steps = len(images) // batch_size
+    for name, values in seconds.items():
+        med = statistics.median(values)
+        print(
+            f"{name:18s}: median {med:6.1f} s/epoch ({steps} steps, "
+            f"{med / steps * 1e3:.1f} ms/step), slowest {max(values):.1f} s"
+        )
+    ratio = statistics.median(seconds["tf.data, prefetch"]) / statistics.median(
+        seconds["epoch_batches"]
+    )
+    print(f"ratio tf.data / epoch_batches (median epoch): {ratio:.2f}x")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--synthetic", action="store_true", help="random images, no data")
@@ -165,6 +222,10 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=20, help="timed steps per variant")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps (tracing)")
     parser.add_argument("--no-bf16", action="store_true", help="skip the mixed_bfloat16 run")
+    parser.add_argument(
+        "--input", action="store_true", help="compare input pipelines over whole epochs"
+    )
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per pipeline (--input)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -189,8 +250,6 @@ def main(argv=None) -> int:
             )
             return 2
         source = f"HAM10000 lesion split, train, {len(images)} images"
-    batches = _batches(images, args.batch_size, 8)
-
     print(f"machine: {describe_device()}; {platform.platform()}")
     print(
         f"TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {sys.version.split()[0]}"
@@ -199,6 +258,10 @@ def main(argv=None) -> int:
         f"data: {source}; dcgan 28 px, batch {args.batch_size}; "
         f"median of {args.steps} steps after {args.warmup} warm-up"
     )
+    if args.input:
+        _input_comparison(images, args.batch_size, args.epochs)
+        return 0
+    batches = _batches(images, args.batch_size, 8)
 
     trainer, ours = _trainer_runner("float32", batches, args.batch_size)
     t_ours = statistics.median(_time_steps(ours, args.warmup, args.steps))

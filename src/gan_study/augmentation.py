@@ -472,14 +472,12 @@ def run_arms(
     needs_gan = any(a in ("real_gan", "synthetic_only") for a in arms)
     if needs_gan and (synthesize is None or not generator_id):
         raise ValueError("the real_gan and synthetic_only arms need synthesize and generator_id")
-    from gan_study.data import subset_index
+    from gan_study.data import take_subset
 
     out_dir = paths.runs_dir(runs_dir) / "augmentation"
     k = len(class_names)
-    train_x, train_y = data.train.images, data.train.labels
-    if max_train_images is not None and max_train_images < len(train_y):
-        keep = subset_index(len(train_y), max_train_images)
-        train_x, train_y = train_x[keep], train_y[keep]
+    train_x = take_subset(data.train.images, max_train_images)
+    train_y = take_subset(data.train.labels, max_train_images)
     rows, predictions = [], {}
     for arm in arms:
         for seed in seeds:

@@ -34,8 +34,8 @@ Reproducibility
 :func:`train` calls ``keras.utils.set_random_seed(seed)`` and
 ``tf.config.experimental.enable_op_determinism()`` (process-wide: later
 TensorFlow work in the same process stays deterministic too). Epoch ``e``
-draws its batches from :func:`gan_study.data.make_tf_dataset` with shuffle
-seed ``seed * 100003 + e``, so the data order depends on the epoch number
+draws its batches from :func:`gan_study.data.epoch_batches` with
+permutation seed ``seed * 100003 + e``, so the data order depends on the epoch number
 only and a resumed run sees the same batches as an uninterrupted one. Same
 seed, same machine: identical weights and history (``seconds`` aside).
 
@@ -538,12 +538,11 @@ def training_images(config: TrainConfig, data_dir=None, images=None, labels=None
         raise ValueError(f"{len(images)} images but labels of shape {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() > 6):
         raise ValueError("labels must be class indices 0 to 6 (gan_study.data.CLASS_NAMES)")
-    if config.max_train_images is not None and config.max_train_images < len(images):
-        from gan_study.data import subset_index
+    from gan_study.data import take_subset
 
-        keep = subset_index(len(images), config.max_train_images)
-        images, labels = images[keep], labels[keep]
-    return images, labels
+    return take_subset(images, config.max_train_images), take_subset(
+        labels, config.max_train_images
+    )
 
 
 def _environment() -> dict:
@@ -687,7 +686,7 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
     import tensorflow as tf
     from tqdm import tqdm
 
-    from gan_study.data import make_tf_dataset
+    from gan_study.data import epoch_batches
 
     ckpt = run_dir / _CHECKPOINT
     start, history, steps = 0, [], []
@@ -726,7 +725,7 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
     with bar:
         for epoch in range(start + 1, config.epochs + 1):
             t0 = time.perf_counter()
-            ds = make_tf_dataset(
+            batches = epoch_batches(
                 images,
                 labels,
                 batch_size=config.batch_size,
@@ -734,10 +733,10 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
             )
             outs, d_steps, g_steps = [], 0, 0
             g_flags = []
-            for real, y in ds:
+            for real, y in batches:
                 step += 1
                 update_g = step % n_critic == 0
-                outs.append(trainer.step(real, y, update_g))
+                outs.append(trainer.step(tf.constant(real), tf.constant(y), update_g))
                 g_flags.append(update_g)
                 d_steps += 1
                 g_steps += int(update_g)

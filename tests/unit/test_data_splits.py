@@ -129,3 +129,22 @@ def test_subset_index_is_nested_sorted_and_checked():
     np.testing.assert_array_equal(subset_index(5, 9), np.arange(5))
     with pytest.raises(ValueError, match="max_items"):
         subset_index(100, 0)
+
+
+def test_take_subset_is_the_trainers_subset_and_copies_nothing_uncut():
+    from gan_study import training
+    from gan_study.config import TrainConfig
+    from gan_study.data import take_subset
+
+    images = np.zeros((50, 28, 28, 3), np.uint8)
+    images[:, 0, 0, 0] = np.arange(50)
+    labels = np.arange(50) % 7
+    cfg = TrainConfig(model="dcgan", max_train_images=12)
+    seen, seen_labels = training.training_images(cfg, None, images, labels)
+    np.testing.assert_array_equal(take_subset(images, 12), seen)
+    np.testing.assert_array_equal(take_subset(labels, 12), seen_labels)
+    np.testing.assert_array_equal(seen[:, 0, 0, 0] % 7, seen_labels)  # still aligned
+    assert take_subset(images, None) is images
+    assert take_subset(images, 80) is images
+    with pytest.raises(ValueError, match="max_items"):
+        take_subset(images, 0)

@@ -1,11 +1,11 @@
-"""Scaling to [-1, 1] and back, and the tf.data pipeline."""
+"""Scaling to [-1, 1] and back, and the shuffled training batches."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gan_study.data import make_tf_dataset, to_float, to_uint8
+from gan_study.data import epoch_batches, to_float, to_uint8
 
 
 def test_to_float_range_and_exact_round_trip():
@@ -31,26 +31,29 @@ def _images(n=10, size=4):
     return np.stack([np.full((size, size, 3), 20 * k, dtype=np.uint8) for k in range(n)])
 
 
-def test_make_tf_dataset_images_only():
+def _epoch(images, labels=None, **kw):
+    return list(epoch_batches(images, labels, **kw))
+
+
+def test_epoch_batches_images_only():
     images = _images()
-    ds = make_tf_dataset(images, batch_size=4, seed=0)
-    batches = [b.numpy() for b in ds]
-    assert [b.shape for b in batches] == [(4, 4, 4, 3), (4, 4, 4, 3)]  # remainder dropped
-    assert all(b.dtype == np.float32 and b.min() >= -1 and b.max() <= 1 for b in batches)
-    seen = {int(to_uint8(b[i])[0, 0, 0]) for b in batches for i in range(len(b))}
-    assert seen <= set(range(0, 200, 20)) and len(seen) == 8
+    batches = _epoch(images, batch_size=4, seed=0)
+    assert [x.shape for x, _ in batches] == [(4, 4, 4, 3), (4, 4, 4, 3)]  # remainder dropped
+    assert all(y is None for _, y in batches)
+    assert all(x.dtype == np.float32 and x.min() >= -1 and x.max() <= 1 for x, _ in batches)
+    seen = {int(to_uint8(x[i])[0, 0, 0]) for x, _ in batches for i in range(len(x))}
+    assert seen <= set(range(0, 200, 20)) and len(seen) == 8  # no image twice
 
 
-def test_make_tf_dataset_seeded_shuffle_and_labels():
-    images, labels = _images(), np.arange(10, dtype=np.int64) % 7
+def test_epoch_batches_seeded_shuffle_and_labels():
+    images, labels = _images(), np.arange(10, dtype=np.int32) % 7
 
-    def first_epoch(seed):
-        ds = make_tf_dataset(images, labels, batch_size=3, seed=seed, drop_remainder=False)
-        return [(x.numpy(), y.numpy()) for x, y in ds]
+    def epoch(seed):
+        return _epoch(images, labels, batch_size=3, seed=seed, drop_remainder=False)
 
-    a, b, c = first_epoch(1), first_epoch(1), first_epoch(2)
+    a, b, c = epoch(1), epoch(1), epoch(2)
     order = np.concatenate([y for _, y in a])
-    assert len(order) == 10  # the remainder is kept
+    assert len(order) == 10 and order.dtype == np.int64  # the remainder is kept
     assert np.array_equal(order, np.concatenate([y for _, y in b]))
     assert not all(np.array_equal(x, z) for (x, _), (z, _) in zip(a, c, strict=True))
     for x, y in a:  # labels stay with their images
@@ -58,14 +61,16 @@ def test_make_tf_dataset_seeded_shuffle_and_labels():
         np.testing.assert_array_equal(y, k % 7)
 
 
-def test_make_tf_dataset_without_shuffle_keeps_order():
+def test_epoch_batches_without_shuffle_keeps_order():
     images = _images()
-    ds = make_tf_dataset(images, batch_size=5, seed=0, shuffle=False)
-    np.testing.assert_array_equal(to_uint8(np.concatenate([b.numpy() for b in ds])), images)
+    batches = _epoch(images, batch_size=5, seed=0, shuffle=False)
+    np.testing.assert_array_equal(to_uint8(np.concatenate([x for x, _ in batches])), images)
 
 
-def test_make_tf_dataset_bad_input():
+def test_epoch_batches_bad_input():
     with pytest.raises(ValueError, match="labels"):
-        make_tf_dataset(_images(), np.zeros(3), batch_size=2, seed=0)
+        _epoch(_images(), np.zeros(3), batch_size=2, seed=0)
     with pytest.raises(TypeError, match="uint8"):
-        make_tf_dataset(_images().astype(np.float32), batch_size=2, seed=0)
+        _epoch(_images().astype(np.float32), batch_size=2, seed=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        _epoch(_images(), batch_size=0, seed=0)

@@ -8,7 +8,7 @@ The public names live here; the submodules hold one concern each:
 ``splits``         the lesion-disjoint split and the official DermaMNIST one
 ``cache``          the processed-array cache (atomic ``.npz`` files)
 ``medmnist``       the official DermaMNIST ``.npz`` (downloaded with pooch)
-``tensors``        scaling to [-1, 1] and ``tf.data`` pipelines
+``tensors``        scaling to [-1, 1] and shuffled training batches
 ``dataset``        :func:`load`, :func:`summarize`, :func:`format_summary`
 =================  =========================================================
 
@@ -34,8 +34,9 @@ from gan_study.data.splits import (
     duplicate_pairs,
     lesion_split,
     subset_index,
+    take_subset,
 )
-from gan_study.data.tensors import make_tf_dataset, to_float, to_uint8
+from gan_study.data.tensors import epoch_batches, to_float, to_uint8
 from gan_study.data.types import (
     CLASS_DESCRIPTIONS,
     CLASS_NAMES,
@@ -64,8 +65,9 @@ __all__ = [
     "lesion_split",
     "load",
     "load_metadata",
-    "make_tf_dataset",
+    "epoch_batches",
     "subset_index",
+    "take_subset",
     "summarize",
     "to_float",
     "to_uint8",

@@ -252,3 +252,27 @@ def subset_index(n: int, max_items: int | None) -> np.ndarray:
     if int(max_items) != max_items or max_items < 1:
         raise ValueError(f"max_items must be a positive integer or None, got {max_items!r}")
     return np.sort(np.random.default_rng(0).permutation(n)[: int(max_items)]).astype(np.int64)
+
+
+def take_subset(array: np.ndarray, max_items: int | None) -> np.ndarray:
+    """The rows of ``array`` that a ``max_train_images`` setting keeps.
+
+    Rows :func:`subset_index` selects; ``array`` itself, not a copy, when
+    nothing is cut (``max_items`` None or at least ``len(array)``). Images and
+    labels cut with the same ``max_items`` stay aligned.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        Any array indexed by image along its first axis.
+    max_items : int or None
+        Size of the subset.
+
+    Returns
+    -------
+    numpy.ndarray
+        The kept rows, in their original order.
+    """
+    if max_items is None or max_items >= len(array):
+        return array
+    return array[subset_index(len(array), max_items)]

@@ -1,11 +1,12 @@
-"""From uint8 arrays to what a GAN trains on: floats in [-1, 1] and ``tf.data``.
+"""From uint8 arrays to what a GAN trains on: shuffled batches of floats in [-1, 1].
 
 Generators end in ``tanh``, so real images are scaled to the same range:
-``x = u / 127.5 - 1`` for a uint8 value ``u``. TensorFlow is imported inside
-:func:`make_tf_dataset` only, so that reading data stays fast without it.
+``x = u / 127.5 - 1`` for a uint8 value ``u``. Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def to_uint8(x: np.ndarray) -> np.ndarray:
     return np.rint((x + 1.0) * 127.5).astype(np.uint8)
 
 
-def make_tf_dataset(
+def epoch_batches(
     images: np.ndarray,
     labels: np.ndarray | None = None,
     *,
@@ -61,53 +62,55 @@ def make_tf_dataset(
     seed: int,
     shuffle: bool = True,
     drop_remainder: bool = True,
-):
-    """A batched, shuffled, prefetched ``tf.data.Dataset`` of images in [-1, 1].
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """One epoch of shuffled batches, scaled to [-1, 1].
+
+    Batches are cut from one permutation of all ``N`` images drawn with
+    ``numpy.random.default_rng(seed)``: the order depends on ``seed`` alone, so a
+    caller that derives the seed from the epoch number gets the same batches in
+    an uninterrupted and in a resumed run. Only the batch being handed out is
+    converted to float.
+
+    Plain NumPy slicing, not ``tf.data``: on a 2-core CPU the worker threads of
+    a prefetching ``tf.data`` pipeline compete with the training step for the
+    cores. Training the study's DCGAN at batch 32, 7 of 15 epochs fed by
+    ``tf.data`` took 20-22 s against 11-14 s for every epoch fed by this loop
+    (``python bench/train_throughput.py --input``).
 
     Parameters
     ----------
     images : np.ndarray
-        ``(N, S, S, 3)`` uint8.
+        ``(N, S, S, C)`` uint8.
     labels : np.ndarray, optional
-        ``(N,)`` integer labels; when given, elements are ``(images, labels)``.
+        ``(N,)`` integer labels, handed out with their images as int64.
     batch_size : int
         Images per batch.
     seed : int
-        Shuffle seed: the same seed gives the same order of batches in each
-        epoch sequence (the order changes from epoch to epoch).
+        Seed of the permutation.
     shuffle : bool
-        Shuffle over the whole array (buffer of size ``N``).
+        Shuffle (``False`` keeps the order of ``images``).
     drop_remainder : bool
-        Drop a last, smaller batch.
+        Drop a last, smaller batch, so every batch has the same shape.
 
-    Returns
-    -------
-    tf.data.Dataset
-        float32 image batches ``(B, S, S, 3)`` in [-1, 1] (and int64 labels).
+    Yields
+    ------
+    x : np.ndarray
+        float32 ``(B, S, S, C)`` in [-1, 1].
+    y : np.ndarray or None
+        int64 ``(B,)`` labels, or ``None`` without ``labels``.
     """
-    import tensorflow as tf
-
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4:
         raise TypeError(f"images must be (N, S, S, C) uint8, got {images.dtype} {images.shape}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    n = images.shape[0]
     if labels is not None:
         labels = np.asarray(labels).astype(np.int64).reshape(-1)
-        if labels.shape[0] != images.shape[0]:
-            raise ValueError(f"{images.shape[0]} images but {labels.shape[0]} labels")
-        ds = tf.data.Dataset.from_tensor_slices((images, labels))
-    else:
-        ds = tf.data.Dataset.from_tensor_slices(images)
-    if shuffle:
-        ds = ds.shuffle(images.shape[0], seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-
-    def scale(x):
-        return tf.cast(x, tf.float32) / 127.5 - 1.0
-
-    if labels is not None:
-        ds = ds.map(lambda x, y: (scale(x), y), num_parallel_calls=tf.data.AUTOTUNE)
-    else:
-        ds = ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+        if labels.shape[0] != n:
+            raise ValueError(f"{n} images but {labels.shape[0]} labels")
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    stop = n - n % batch_size if drop_remainder else n
+    for start in range(0, stop, batch_size):
+        idx = order[start : start + batch_size]
+        yield to_float(images[idx]), (labels[idx] if labels is not None else None)
