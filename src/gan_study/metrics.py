@@ -20,7 +20,8 @@ Groups
 ------
 * Distribution distances in feature space: :func:`frechet_distance`,
   :func:`frechet_distance_infinity`, :func:`kid`, :func:`frechet_floor`.
-* Fidelity and coverage: :func:`precision_recall`, :func:`class_agreement`.
+* Fidelity and coverage: :func:`precision_recall`, :func:`density_coverage`,
+  :func:`class_agreement`.
 * The original report's image metrics: :func:`ssim`, :func:`pixel_accuracy`,
   :func:`nearest_real_similarity`, :func:`ssim_diversity`.
 * Memorisation and privacy proxies: :func:`nearest_neighbors`,
@@ -494,6 +495,57 @@ def precision_recall(features_real: np.ndarray, features_fake: np.ndarray, *, k:
     return {
         "precision": precision,
         "recall": recall,
+        "k": int(k),
+        "n_real": int(real.shape[0]),
+        "n_fake": int(fake.shape[0]),
+    }
+
+
+def density_coverage(features_real: np.ndarray, features_fake: np.ndarray, *, k: int = 5) -> dict:
+    """Density and coverage: fidelity and diversity measured from the real side.
+
+    Both use only the balls around *real* points (radius: the distance to the
+    point's k-th nearest real neighbour), so a few outlying generated images
+    cannot inflate them as they inflate recall's fake-side balls.
+    *Coverage* is the share of real points whose ball holds at least one
+    generated point: a collapsed generator covers few real neighbourhoods
+    however spread its outliers are. *Density* counts how many real balls hold
+    each generated point, divided by ``k``: about 1 when the two samples come
+    from the same distribution, above 1 when generated points crowd the dense
+    regions of the real data.
+
+    Parameters
+    ----------
+    features_real : ndarray, shape (N, d)
+    features_fake : ndarray, shape (M, d)
+    k : int, default 5
+        Neighbourhood size (the paper's recommendation).
+
+    Returns
+    -------
+    dict
+        ``density``, ``coverage``, ``k``, ``n_real``, ``n_fake``.
+
+    References
+    ----------
+    .. [1] Naeem M. F., Oh S. J., Uh Y., Choi Y., Yoo J., "Reliable fidelity and
+       diversity metrics for generative models", ICML 2020.
+    """
+    real, fake = _check_features(features_real, features_fake)
+    if real.shape[0] <= k or fake.shape[0] < 1:
+        raise ValueError(f"density_coverage needs more than k={k} real samples and one fake")
+    radii = _radii(real, k)
+    r_sq = (real * real).sum(1)
+    inside_count = np.zeros(fake.shape[0], dtype=np.int64)
+    covered = np.zeros(real.shape[0], dtype=bool)
+    for start in range(0, fake.shape[0], 1024):
+        d = np.sqrt(_sq_dists(fake[start : start + 1024], real, r_sq))
+        inside = d <= radii[None, :]
+        inside_count[start : start + 1024] = inside.sum(1)
+        covered |= inside.any(0)
+    return {
+        "density": float(inside_count.sum() / (k * fake.shape[0])),
+        "coverage": float(covered.mean()),
         "k": int(k),
         "n_real": int(real.shape[0]),
         "n_fake": int(fake.shape[0]),

@@ -156,6 +156,44 @@ def test_precision_recall_detects_mode_collapse(feats):
     assert res["recall"] < 0.5
 
 
+def test_density_coverage_matches_brute_force():
+    rng = np.random.default_rng(8)
+    real, fake = rng.standard_normal((40, 3)), rng.standard_normal((25, 3)) + 0.5
+    k = 4
+    d_rr = np.linalg.norm(real[:, None] - real[None], axis=-1)
+    radii = np.sort(d_rr, axis=1)[:, k]  # column 0 is the point itself
+    inside = np.linalg.norm(fake[:, None] - real[None], axis=-1) <= radii[None, :]
+    res = metrics.density_coverage(real, fake, k=k)
+    assert res["coverage"] == pytest.approx(inside.any(0).mean())
+    assert res["density"] == pytest.approx(inside.sum() / (k * len(fake)))
+    assert (res["k"], res["n_real"], res["n_fake"]) == (4, 40, 25)
+
+
+def test_density_coverage_same_distribution_and_far_apart(feats):
+    a, b = feats
+    same = metrics.density_coverage(a, b, k=5)
+    assert same["coverage"] > 0.9 and 0.7 < same["density"] < 1.3
+    far = metrics.density_coverage(a, b + 100.0, k=5)
+    assert far["coverage"] == 0.0 and far["density"] == 0.0
+
+
+def test_coverage_sees_collapse_that_outliers_hide_from_recall(feats):
+    a, b = feats
+    # one mode plus a few far-flung outliers: the outliers' huge k-NN balls
+    # swallow the real data, so recall looks perfect; coverage does not
+    collapsed = np.concatenate([np.repeat(b[:1], 200, axis=0), b[1:5] * 50.0])
+    recall = metrics.precision_recall(a, collapsed, k=3)["recall"]
+    coverage = metrics.density_coverage(a, collapsed, k=5)["coverage"]
+    assert recall > 0.9
+    assert coverage < 0.1
+
+
+def test_density_coverage_needs_enough_samples(feats):
+    a, b = feats
+    with pytest.raises(ValueError, match="k=5"):
+        metrics.density_coverage(a[:5], b, k=5)
+
+
 def test_nearest_neighbors_matches_brute_force():
     rng = np.random.default_rng(6)
     q, r = rng.standard_normal((37, 5)), rng.standard_normal((50, 5))
