@@ -99,7 +99,7 @@ plots.glue_value("image_px", f"{image_size} x {image_size}")
 plots.glue_value("batch_size", batch_size, "d")
 plots.glue_value("epochs", epochs, "d")
 plots.glue_value("seed", seed, "d")
-gan_labels = problems.train_subset(lesions.train.labels, max_train_images)
+gan_labels = data.take_subset(lesions.train.labels, max_train_images)
 for k, name in enumerate(data.CLASS_NAMES):
     plots.glue_value(f"n_{name}_train", int((gan_labels == k).sum()), ",d")
 

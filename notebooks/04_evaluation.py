@@ -75,7 +75,7 @@ train_params = dict(
     max_train_images=max_train_images,
 )
 lesions = data.load(source=source, split=split, image_size=image_size, data_dir=data_dir)
-gan_train = problems.train_subset(lesions.train.images, max_train_images)
+gan_train = data.take_subset(lesions.train.images, max_train_images)
 
 # %% [markdown]
 # ## The judge: a classifier trained on real images

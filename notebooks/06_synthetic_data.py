@@ -79,9 +79,7 @@ def synthesize(labels, seed):
     return training.generate(generator, len(labels), seed=seed, labels=labels)
 
 
-arm_labels = lesions.train.labels[
-    data.subset_index(len(lesions.train.labels), arm_max_train_images)
-]
+arm_labels = data.take_subset(lesions.train.labels, arm_max_train_images)
 counts = np.bincount(arm_labels, minlength=len(names))
 gan_images, _ = training.training_images(gan_config, images=lesions.train.images)
 plots.glue_value("n_gan_train", len(gan_images), ",d")

@@ -110,7 +110,7 @@ plots.glue_value("gan_epochs", gan_epochs)
 # run = training.train(cfg)
 # fake = training.generate(training.load_generator(run), 256, seed=0)
 # lesions = data.load(image_size=28)
-# subset = problems.train_subset(lesions.train.images, 64)  # the images the GAN saw
+# subset = data.take_subset(lesions.train.images, 64)  # the images the GAN saw
 # pairs = metrics.closest_pairs(fake, subset, n=8)  # the 8 closest generated/training pairs
 # ```
 # What to expect: with 64 training images the generator can reproduce many of

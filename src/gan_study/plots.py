@@ -1010,8 +1010,8 @@ def collapse_comparison(scores: pd.DataFrame) -> matplotlib.figure.Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Three panels: mean pairwise SSIM (dashed line: real images), precision and
-        recall, effective number of predicted classes.
+        Three panels: mean pairwise SSIM (dashed line: real images); precision,
+        recall and coverage; effective number of predicted classes.
     """
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
     labels = [str(i) for i in scores.index]
@@ -1021,10 +1021,12 @@ def collapse_comparison(scores: pd.DataFrame) -> matplotlib.figure.Figure:
     axes[0].axhline(float(scores.ssim_real.iloc[0]), color="k", ls="--", lw=1, label="real images")
     axes[0].set(title="mean pairwise SSIM (lower = more diverse)", ylim=(0, 1))
     axes[0].legend(fontsize="x-small")
-    w = 0.38
-    axes[1].bar(pos - w / 2, scores.precision, w, label="precision", color="#888888")
-    axes[1].bar(pos + w / 2, scores.recall, w, label="recall", color="#333333")
-    axes[1].set(title="precision and recall", ylim=(0, 1))
+    w = 0.27
+    for i, (name, grey) in enumerate(
+        (("precision", "#bbbbbb"), ("recall", "#777777"), ("coverage", "#333333"))
+    ):
+        axes[1].bar(pos + (i - 1) * w, scores[name], w, label=name, color=grey)
+    axes[1].set(title="precision, recall, coverage", ylim=(0, 1))
     axes[1].legend(fontsize="x-small")
     axes[2].bar(pos, scores.effective_classes, color=colours)
     axes[2].set(title="effective number of predicted classes", ylim=(0, 7.2))

@@ -119,19 +119,6 @@ def test_grid_configs_vary_only_lr_and_batch():
         problems.grid_configs(base, [1e-4], [0])
 
 
-def test_train_subset_is_the_trainers_subset():
-    from gan_study import training
-    from gan_study.config import TrainConfig
-
-    images = np.zeros((50, 28, 28, 3), np.uint8)
-    images[:, 0, 0, 0] = np.arange(50)
-    cfg = TrainConfig(model="dcgan", max_train_images=12)
-    seen, _ = training.training_images(cfg, None, images, None)
-    np.testing.assert_array_equal(problems.train_subset(images, 12), seen)
-    assert problems.train_subset(images, None) is images
-    assert problems.train_subset(images, 80) is images
-
-
 def test_probe_runs_a_conditional_model_and_leaves_the_generator_alone():
     from gan_study import models
 
@@ -156,3 +143,90 @@ def test_probe_runs_a_conditional_model_and_leaves_the_generator_alone():
     assert (out.grad_norm_minimax > 0).all() and (out.grad_norm_nonsaturating > 0).all()
     for a, b in zip(before, gan.generator.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _scores(ssim, recall, classes, coverage=None):
+    coverage = recall if coverage is None else coverage
+    return {"ssim_fake": ssim, "recall": recall, "coverage": coverage, "effective_classes": classes}
+
+
+def test_collapse_verdict_all_four_signs():
+    v = problems.collapse_verdict(_scores(0.95, 0.02, 1.2), _scores(0.55, 0.30, 3.0))
+    assert v.collapsed and len(v.present) == 4
+    assert v.text.startswith("all four signs of collapse (a higher mean pairwise SSIM, ")
+
+
+def test_collapse_verdict_differences_within_the_margins_are_no_sign():
+    v = problems.collapse_verdict(_scores(0.58, 0.28, 2.8), _scores(0.55, 0.30, 3.0))
+    assert not v.collapsed and v.present == []
+    assert v.text == "none of the 4 signs: no collapse here"
+
+
+def test_collapse_verdict_one_sign_is_not_a_collapse():
+    v = problems.collapse_verdict(_scores(0.95, 0.29, 3.0), _scores(0.55, 0.30, 3.0))
+    assert not v.collapsed
+    assert v.text == "1 of the 4 signs (a higher mean pairwise SSIM): not a clear collapse"
+
+
+def test_collapse_verdict_reference_without_recall_leaves_recall_untested():
+    # an undertrained reference: recall 0.0, coverage 0.03 (no room to fall by 0.05)
+    ref = _scores(0.567, 0.0, 3.0, coverage=0.03)
+    v = problems.collapse_verdict(_scores(0.988, 0.0, 1.1, coverage=0.0), ref)
+    assert v.signs["a lower recall"] is None and v.signs["a lower coverage"] is None
+    assert v.collapsed  # the two testable signs agree
+    assert v.text.startswith("both testable signs of collapse")
+    assert "a lower recall and a lower coverage could not be tested" in v.text
+    v = problems.collapse_verdict(_scores(0.988, 0.0, 3.0), ref)
+    assert not v.collapsed
+    assert v.text.startswith("1 of the 2 testable signs (a higher mean pairwise SSIM; ")
+
+
+def test_collapse_verdict_needs_two_testable_signs():
+    v = problems.collapse_verdict(_scores(0.95, 0.0, 1.0), _scores(0.55, 0.0, 1.2))
+    assert not v.collapsed
+    assert v.text.startswith("too few testable signs to tell (1 of 4; ")
+
+
+def test_collapse_verdict_checks_its_input():
+    with pytest.raises(ValueError, match="recall"):
+        problems.collapse_verdict({"ssim_fake": 0.5}, _scores(0.5, 0.3, 3.0))
+    with pytest.raises(ValueError, match="ssim_margin"):
+        problems.collapse_verdict(_scores(0.5, 0.3, 3), _scores(0.5, 0.3, 3), ssim_margin=-1)
+
+
+class _MeanColourClassifier:
+    """Features: the mean colour; probabilities: a softmax of it over 3 classes."""
+
+    def features(self, images):
+        return images.reshape(len(images), -1, 3).mean(axis=1) / 255.0
+
+    def predict_proba(self, images):
+        f = self.features(images)
+        e = np.exp(5 * f)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def test_collapse_table_scores_the_raw_generator_of_each_run(tmp_path):
+    from gan_study import training
+    from gan_study.config import TrainConfig
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (32, 28, 28, 3), dtype=np.uint8)
+    cfg = TrainConfig(model="dcgan", epochs=1, batch_size=16)
+    runs = {
+        "a": training.train(cfg, run_dir=tmp_path / "a", images=images, progress=False),
+        "b": training.train(
+            TrainConfig(model="dcgan", epochs=1, batch_size=16, seed=1),
+            run_dir=tmp_path / "b",
+            images=images,
+            progress=False,
+        ),
+    }
+    real = rng.integers(0, 256, (24, 28, 28, 3), dtype=np.uint8)
+    clf = _MeanColourClassifier()
+    table = problems.collapse_table(runs, real, clf, seed=3)
+    assert list(table.index) == ["a", "b"] and table.index.name == "run"
+    fake = training.generate(training.load_generator(runs["b"], ema=False), len(real), seed=3)
+    expected = problems.collapse_scores(fake, real, clf, seed=3)
+    assert table.loc["b"].to_dict() == pytest.approx(expected)
+    assert set(table.columns) >= {"ssim_fake", "recall", "coverage", "effective_classes"}

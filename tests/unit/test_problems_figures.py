@@ -49,6 +49,7 @@ def test_history_overlay_and_heatmap_and_collapse_bars():
             "ssim_real": [0.28, 0.28],
             "precision": [0.6, 0.7],
             "recall": [0.5, 0.05],
+            "coverage": [0.4, 0.01],
             "effective_classes": [4.0, 1.2],
             "top_class_share": [0.5, 0.95],
         },
@@ -56,3 +57,5 @@ def test_history_overlay_and_heatmap_and_collapse_bars():
     )
     fig = plots.collapse_comparison(scores)
     assert [p.get_height() for p in fig.axes[0].patches] == pytest.approx([0.3, 0.9])
+    bars = [p.get_height() for p in fig.axes[1].patches]  # precision, recall, coverage
+    assert bars == pytest.approx([0.6, 0.7, 0.5, 0.05, 0.4, 0.01])
