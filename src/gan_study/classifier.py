@@ -680,3 +680,119 @@ def evaluate(clf: Classifier, images, labels: np.ndarray | None = None) -> dict:
         labels, clf.majority_class, num_classes=clf.num_classes
     )
     return out
+
+
+def evaluate_subsets(
+    clf: Classifier, split, masks: dict[str, np.ndarray]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`evaluate` on named subsets of one split.
+
+    Parameters
+    ----------
+    clf : Classifier
+    split : gan_study.data.Split
+        Held-out images with labels.
+    masks : dict
+        ``{name: boolean mask over the split}``; an all-True mask scores the
+        whole split.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        A row per subset: ``n``, ``accuracy``, ``balanced_accuracy``,
+        ``macro_auc`` and ``majority_accuracy`` (always answering the most
+        frequent training class, on the same images).
+    per_class : pandas.DataFrame
+        A row per class (index: class name): ``<subset> n`` (images of the
+        class in the subset) and ``<subset> recall`` (share of them classified
+        correctly; NaN without images). Comparing subsets class by class
+        removes the effect of a different class mix.
+    """
+    from gan_study.data import CLASS_NAMES
+
+    rows, per_class = {}, {}
+    for name, mask in masks.items():
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (len(split.labels),):
+            raise ValueError(
+                f"mask {name!r} has shape {mask.shape}; the split has {len(split.labels)} images"
+            )
+        if not mask.any():
+            raise ValueError(f"mask {name!r} selects no image")
+        scores = evaluate(clf, split.images[mask], split.labels[mask])
+        rows[name] = {
+            "n": scores["n"],
+            "accuracy": scores["accuracy"],
+            "balanced_accuracy": scores["balanced_accuracy"],
+            "macro_auc": scores["macro_auc"],
+            "majority_accuracy": scores["majority_baseline"]["accuracy"],
+        }
+        per_class[f"{name} n"] = scores["support"]
+        per_class[f"{name} recall"] = scores["recall"]
+    classes = pd.Index(list(CLASS_NAMES[: clf.num_classes]), name="class")
+    return pd.DataFrame.from_dict(rows, orient="index"), pd.DataFrame(per_class, index=classes)
+
+
+def leak_scores(
+    lesion,
+    dermamnist,
+    *,
+    epochs: int,
+    seed: int = 0,
+    runs_dir: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """What the DermaMNIST split's lesion leak does to the study's classifier.
+
+    One classifier per split (:func:`load_or_train`, so the lesion-split one is
+    the evaluation chapter's when the settings match), each scored on its own
+    split's test set; the DermaMNIST test set also in two groups, the images
+    whose lesion is in its training split
+    (:func:`gan_study.data.leaked_test_mask`) and the others.
+
+    Parameters
+    ----------
+    lesion, dermamnist : LesionData
+        The same images under the lesion-disjoint and the DermaMNIST split.
+    epochs, seed : int
+        Training settings of both classifiers.
+    runs_dir : path-like, optional
+        Where the classifiers are cached.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        :func:`evaluate_subsets` rows ``lesion split, all``, ``DermaMNIST, all``,
+        ``DermaMNIST, lesion seen`` and ``DermaMNIST, lesion unseen``.
+    per_class : pandas.DataFrame
+        Per class, the number of seen and unseen DermaMNIST test images and the
+        DermaMNIST classifier's recall on each group.
+    """
+    from gan_study.data import leaked_test_mask
+
+    if (lesion.split, dermamnist.split) != ("lesion", "dermamnist"):
+        raise ValueError(
+            "leak_scores needs the 'lesion' and the 'dermamnist' split, got "
+            f"{lesion.split!r} and {dermamnist.split!r}"
+        )
+    seen = leaked_test_mask(dermamnist)
+    tables, per_class = [], None
+    for d, masks in (
+        (lesion, {"lesion split, all": np.ones(len(lesion.test.labels), bool)}),
+        (
+            dermamnist,
+            {
+                "DermaMNIST, all": np.ones(len(seen), bool),
+                "DermaMNIST, lesion seen": seen,
+                "DermaMNIST, lesion unseen": ~seen,
+            },
+        ),
+    ):
+        clf = load_or_train(d, seed=seed, epochs=epochs, runs_dir=runs_dir)
+        summary, per_class = evaluate_subsets(clf, d.test, masks)
+        tables.append(summary)
+    out = pd.concat(tables)
+    out.index.name = "test images"
+    seen_unseen = [
+        f"DermaMNIST, lesion {g} {c}" for c in ("n", "recall") for g in ("seen", "unseen")
+    ]
+    return out, per_class[seen_unseen]

@@ -41,6 +41,8 @@ STANDARD: dict[str, dict[str, Any]] = {
         "data_dir": None,
         "seed": 0,
         "images_per_class": 8,
+        "classifier_image_size": 28,
+        "classifier_epochs": 20,
     },
     "99_environment": {
         "check_tensorflow": True,
@@ -145,7 +147,7 @@ STANDARD: dict[str, dict[str, Any]] = {
 
 #: How ``quick`` differs from ``standard`` (at most ~5 minutes per notebook on 2 CPU cores).
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
-    "02_data": {"image_size": 28, "images_per_class": 6},
+    "02_data": {"image_size": 28, "images_per_class": 6, "classifier_epochs": 1},
     # 03/04: one epoch of 256 images (8 updates at batch 32) per model, one seed, 400
     # evaluation images; a 1-epoch classifier shared by 04, 05 and 06.
     "03_training": {"epochs": 1, "max_train_images": 256, "samples_per_class": 6},
@@ -188,7 +190,7 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
 
 #: How ``full`` differs from ``standard`` (meant for a GPU machine).
 FULL_CHANGES: dict[str, dict[str, Any]] = {
-    "02_data": {"image_size": 64, "images_per_class": 10},
+    "02_data": {"image_size": 64, "images_per_class": 10, "classifier_epochs": 30},
     "05_gan_problems": {
         "seeds": [0, 1, 2, 3, 4],
         "max_train_images": 4096,

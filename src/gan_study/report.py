@@ -78,7 +78,7 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
     "01_literature": (),
     "02_data": (),
     "03_training": (),
-    "04_evaluation": ("03_training",),  # its seed-0 GANs
+    "04_evaluation": ("02_data", "03_training"),  # 02's lesion-split classifier, 03's GANs
     "05_gan_problems": ("04_evaluation",),  # the classifier whose features score the runs
     "06_synthetic_data": ("03_training", "04_evaluation"),  # the cDCGAN and the classifier
     "07_classroom": ("03_training",),  # the DCGAN

@@ -52,6 +52,7 @@ def test_dermamnist_split_leaks_lesions(dermamnist):
     overlap = data.lesion_overlap(dermamnist)
     assert overlap["images_val_in_train"] == 348
     assert overlap["images_test_in_train"] == 693
+    assert int(data.leaked_test_mask(dermamnist).sum()) == 693
 
 
 def test_lesion_split_is_lesion_disjoint_and_keeps_duplicates_together(lesion):

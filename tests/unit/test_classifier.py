@@ -208,3 +208,63 @@ def test_default_params_match_load_or_train_signature():
     sig = inspect.signature(classifier.load_or_train).parameters
     for name, value in classifier.DEFAULT_PARAMS.items():
         assert sig[name].default == value, name
+
+
+def test_evaluate_subsets_scores_each_mask_like_evaluate():
+    x, y = _toy(48, 0)
+    clf = classifier.train_classifier(
+        x, y, x[:16], y[:16], seed=0, epochs=1, width=8, batch_size=16, num_classes=2
+    )
+    test = _toy_data().test
+    first = np.arange(len(test.labels)) < 10
+    table, per_class = classifier.evaluate_subsets(
+        clf, test, {"all": ~np.zeros(32, bool), "first": first}
+    )
+    assert list(table.index) == ["all", "first"]
+    assert table.loc["all", "n"] == 32 and table.loc["first", "n"] == 10
+    whole = classifier.evaluate(clf, test)
+    assert table.loc["all", "accuracy"] == whole["accuracy"]
+    assert table.loc["all", "macro_auc"] == whole["macro_auc"]
+    part = classifier.evaluate(clf, test.images[:10], test.labels[:10])
+    assert table.loc["first", "balanced_accuracy"] == part["balanced_accuracy"]
+    assert table.loc["first", "majority_accuracy"] == part["majority_baseline"]["accuracy"]
+    assert list(per_class.columns) == ["all n", "all recall", "first n", "first recall"]
+    assert per_class["first n"].tolist() == part["support"]
+    np.testing.assert_array_equal(per_class["first recall"], part["recall"])  # NaN: no images
+    assert per_class.index[0] == "akiec" and len(per_class) == 2  # the toy task has 2 classes
+    with pytest.raises(ValueError, match="'short'.*32 images"):
+        classifier.evaluate_subsets(clf, test, {"short": first[:5]})
+    with pytest.raises(ValueError, match="'none' selects no image"):
+        classifier.evaluate_subsets(clf, test, {"none": np.zeros(32, bool)})
+
+
+def test_leak_scores_scores_each_split_and_the_seen_and_unseen_groups(tmp_path):
+    from gan_study import data
+    from gan_study.data.fixtures import write_tiny_ham10000
+
+    root = write_tiny_ham10000(tmp_path / "root")
+    kw = dict(data_dir=root, cache_dir=tmp_path / "cache")
+    lesion = data.load(split="lesion", **kw)
+    dermamnist = data.load(split="dermamnist", **kw)
+    table, per_class = classifier.leak_scores(
+        lesion, dermamnist, epochs=1, runs_dir=tmp_path / "runs"
+    )
+    assert list(table.index) == [
+        "lesion split, all",
+        "DermaMNIST, all",
+        "DermaMNIST, lesion seen",
+        "DermaMNIST, lesion unseen",
+    ]
+    seen = int(data.leaked_test_mask(dermamnist).sum())
+    assert 0 < seen < len(dermamnist.test.labels)  # the fixture leaks, partly
+    assert table["n"].tolist() == [
+        len(lesion.test.labels),
+        len(dermamnist.test.labels),
+        seen,
+        len(dermamnist.test.labels) - seen,
+    ]
+    assert len(list((tmp_path / "runs").iterdir())) == 2  # one cached classifier per split
+    assert per_class["DermaMNIST, lesion seen n"].sum() == seen
+    assert list(per_class.columns)[1] == "DermaMNIST, lesion unseen n"
+    with pytest.raises(ValueError, match="'lesion' and the 'dermamnist' split"):
+        classifier.leak_scores(dermamnist, lesion, epochs=1, runs_dir=tmp_path / "runs")

@@ -211,3 +211,14 @@ def test_killed_build_leaves_no_cache_and_its_leftover_is_cleaned(root, tmp_path
     os.utime(leftovers[0], (1, 1))  # ...one from long ago is removed at the next write
     data.load(image_size=32, data_dir=root, cache_dir=cache)
     assert not leftovers[0].exists()
+
+
+def test_leaked_test_mask_marks_test_images_whose_lesion_is_in_train(root, tmp_path):
+    for split in ("dermamnist", "lesion"):
+        d = data.load(split=split, data_dir=root, cache_dir=tmp_path / "cache")
+        mask = data.leaked_test_mask(d)
+        train_lesions = set(d.train.meta["lesion_id"])
+        expected = [lesion in train_lesions for lesion in d.test.meta["lesion_id"]]
+        assert mask.dtype == bool and mask.tolist() == expected
+        assert int(mask.sum()) == data.lesion_overlap(d)["images_test_in_train"]
+    assert not mask.any()  # the lesion split leaks nothing

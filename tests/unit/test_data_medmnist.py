@@ -89,6 +89,8 @@ def test_good_download_then_offline_reuse(npz, tmp_path):
     summary = data.summarize(source="dermamnist", cache_dir=cache)
     assert summary["lesion_overlap"] is None and summary["splits"]["train"]["lesions"] is None
     assert "no lesion ids" in data.format_summary(summary)
+    with pytest.raises(ValueError, match="no lesion ids.*source='ham10000'"):
+        data.leaked_test_mask(d)
 
 
 def test_wrong_hash_is_refused_and_not_kept(npz, tmp_path, monkeypatch):

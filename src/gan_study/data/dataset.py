@@ -207,6 +207,32 @@ def lesion_overlap(data: LesionData) -> dict[str, int] | None:
     }
 
 
+def leaked_test_mask(data: LesionData) -> np.ndarray:
+    """Which test images show a lesion that is also in the training split.
+
+    Parameters
+    ----------
+    data : LesionData
+        A split with lesion ids (``meta["lesion_id"]``).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (len(data.test),)
+        True where the image's lesion has an image in ``data.train``.
+
+    Raises
+    ------
+    ValueError
+        If the source carries no lesion ids (the official ``dermamnist.npz``).
+    """
+    if data.train.meta["lesion_id"].isna().all():
+        raise ValueError(
+            f"{data.source!r} carries no lesion ids; load source='ham10000' to find leaked images"
+        )
+    train_lesions = set(data.train.meta["lesion_id"])
+    return data.test.meta["lesion_id"].isin(train_lesions).to_numpy()
+
+
 def summarize(
     source: str = "ham10000",
     split: str | None = None,
