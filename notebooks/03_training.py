@@ -48,7 +48,7 @@
 
 # %% tags=["parameters"]
 seed = 0  # training seed of the four runs (chapter 4 reuses these seed-0 runs)
-epochs = 2  # passes over the training images
+epochs = 8  # passes over the training images
 image_size = 28  # image side in pixels (28, 32 or 64)
 batch_size = 32  # real images per discriminator update
 source = "ham10000"  # data source: ham10000 or dermamnist

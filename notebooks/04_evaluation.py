@@ -44,7 +44,7 @@
 # %% tags=["parameters"]
 models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # models to compare
 seeds = [0, 1, 2]  # training seeds per model (seed 0: the runs of chapter 3)
-epochs = 2  # as in chapter 3, so that its runs are reused
+epochs = 8  # as in chapter 3, so that its runs are reused
 image_size = 28  # image side in pixels (28, 32 or 64)
 batch_size = 32  # as in chapter 3
 source = "ham10000"  # data source: ham10000 or dermamnist

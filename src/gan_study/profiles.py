@@ -48,18 +48,19 @@ STANDARD: dict[str, dict[str, Any]] = {
         "check_tensorflow": True,
     },
     # 03/04: four GANs (seed_baseline, dcgan, cdcgan, wgan_gp) on the full lesion-split
-    # training side (7,009 images), 2 epochs at batch 32 = 438 discriminator updates each.
-    # On 2 CPU cores the budget is counted in updates: a step costs time in proportion to
-    # the batch (measured on the 2-core AMD EPYC build machine, quiet, 28 px: dcgan 825 /
-    # 382 / 200 ms per step at batch 128 / 64 / 32; seed_baseline 462 ms at 128; cdcgan 771
-    # and wgan_gp 832 ms at 128), and after the same wall time batch 32 x 2 epochs gave
-    # clearly formed lesions where batch 128 x 5 epochs (270 updates) gave blurred blobs.
-    # One seed of the four models is ~(53 + 88 + 82 + 83) s + per-run overhead ~ 6 min;
-    # 04 trains 3 seeds (the seed-0 runs are 03's, reused), ~17 min in all.
+    # training side (7,011 images), 8 epochs at batch 32 = 1,752 discriminator updates
+    # each. On 2 CPU cores the budget is counted in updates: a step costs time in
+    # proportion to the batch, and after the same wall time batch 32 gave clearly formed
+    # lesions where batch 128 gave blurred blobs. Measured on the 2-core AMD EPYC with
+    # AVX-512 (quiet, 28 px, batch 32, seconds per epoch): seed_baseline 6.4, dcgan 10.4,
+    # cdcgan 11.2, wgan_gp 9.8, so ~38 s per epoch for the four models: 03 trains them
+    # once (~5 min), 04 twice more (~10 min). On the slower 2-core AVX2-only machine of
+    # earlier measurements every step took ~4x as long, and 2 epochs was the most that
+    # fitted the hour there.
     # 06/07 reuse the seed-0 cdcgan/dcgan runs (gan_epochs, gan_batch_size).
     "03_training": {
         "seed": 0,
-        "epochs": 2,
+        "epochs": 8,
         "image_size": 28,
         "batch_size": 32,
         "source": "ham10000",
@@ -72,7 +73,7 @@ STANDARD: dict[str, dict[str, Any]] = {
     "04_evaluation": {
         "models": ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"],
         "seeds": [0, 1, 2],
-        "epochs": 2,
+        "epochs": 8,
         "image_size": 28,
         "batch_size": 32,
         "source": "ham10000",
@@ -124,7 +125,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "arm_epochs": 3,
         "arm_max_train_images": None,
         "topup_target": 500,
-        "gan_epochs": 2,
+        "gan_epochs": 8,
         "gan_batch_size": 32,
         "gan_seed": 0,
         "gan_max_train_images": None,
@@ -138,7 +139,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "seed": 0,
         "quiz_images": 16,
         "gan_model": "dcgan",
-        "gan_epochs": 2,
+        "gan_epochs": 8,
         "gan_batch_size": 32,
         "gan_seed": 0,
         "gan_max_train_images": None,
