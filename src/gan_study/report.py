@@ -25,7 +25,8 @@ What :func:`build` does, in order:
    executed again; ``force=True`` (``gan-study book --force``) re-executes.
    The stamp is deleted before execution and written only after success, so
    a failed notebook never looks fresh; its partial output is kept as
-   ``NAME.failed.ipynb`` for inspection.
+   ``NAME.failed.ipynb`` for inspection. TensorFlow's native start-up and
+   info notices are removed from the executed copy (:data:`NATIVE_LOG_NOISE`).
 4. **Stage** the book source in ``_build/book/``: ``book/`` (config, intro,
    bibliography), ``references.bib`` from the package, MathJax from
    ``book/_mathjax`` (served locally, no CDN), the executed notebooks and a
@@ -520,6 +521,7 @@ def execute_notebook(
     # papermill wrote the notebook; validate it reads back before marking it fresh
     executed_nb = nbformat.read(running, as_version=4)
     _fold_injected_parameters(executed_nb)
+    _drop_native_log_noise(executed_nb)
     nbformat.write(executed_nb, running)
     os.replace(running, target)
     _write_atomic(
@@ -545,6 +547,43 @@ def _fold_injected_parameters(nb) -> None:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags and "hide-input" not in tags:
             cell.metadata["tags"] = [*tags, "hide-input"]
+
+
+#: Lines of TensorFlow's C++ (absl) log that the kernel's stderr carries into a
+#: page without telling a reader anything: the start-up preamble, info and
+#: warning notices (oneDNN, CPU features), and the per-epoch complaint of a
+#: tf.data graph built by a newer TensorFlow than the runtime. Error and fatal
+#: lines of any other kind stay.
+NATIVE_LOG_NOISE = (
+    re.compile(r"^WARNING: All log messages before absl::InitializeLog\(\) is called"),
+    re.compile(r"^[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.]+:\d+\] "),
+    re.compile(r"^E\d{4} .*node_def_util\.cc:\d+\] NodeDef mentions attribute \w+ which is not"),
+)
+
+
+def _drop_native_log_noise(nb) -> None:
+    """Remove :data:`NATIVE_LOG_NOISE` lines from the notebook's stderr outputs.
+
+    Everything else on stderr (Python warnings, tracebacks, other native
+    errors) is kept; an output left empty is removed.
+    """
+    for cell in nb.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = out.get("text", "")
+                text = "".join(text) if isinstance(text, list) else text
+                lines = [
+                    ln
+                    for ln in text.splitlines(keepends=True)
+                    if not any(p.match(ln) for p in NATIVE_LOG_NOISE)
+                ]
+                if not "".join(lines).strip():
+                    continue
+                out["text"] = "".join(lines)
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
 
 
 # -------------------------------------------------------------------- staging

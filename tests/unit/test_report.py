@@ -282,3 +282,28 @@ def test_binder_links_point_at_the_committed_py_files(tmp_path):
     )
     assert report.point_launch_links_at_sources(tmp_path) == 1
     assert "notebooks/02_data.py" in page.read_text() and ".ipynb" not in page.read_text()
+
+
+def test_native_log_noise_is_dropped_and_everything_else_kept():
+    import nbformat
+
+    noise = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796219710.993422   11157 port.cc:153] oneDNN custom operations are on.\n"
+        "E0000 00:00:1796219714.148498   11157 node_def_util.cc:682] NodeDef mentions attribute "
+        "use_unbounded_threadpool which is not in the op definition: Op<name=MapDataset>\n"
+    )
+    real_error = "E0000 00:00:1796219714.1   11157 cuda_dnn.cc:1] could not create handle\n"
+    warning = "/x/y.py:3: UserWarning: something a reader should see\n"
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=noise),
+        nbformat.v4.new_output("stream", name="stderr", text=noise + warning + real_error),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 00:00:1.0 1 a.cc:1] kept\n"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
+    report._drop_native_log_noise(nb)
+    outs = nb.cells[0].outputs
+    assert [o["name"] for o in outs] == ["stderr", "stdout"]  # the all-noise output is gone
+    assert outs[0]["text"] == warning + real_error
+    assert outs[1]["text"].startswith("I0000")  # stdout is never touched
