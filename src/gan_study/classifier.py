@@ -740,7 +740,7 @@ def leak_scores(
     epochs: int,
     seed: int = 0,
     runs_dir: str | os.PathLike | None = None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the DermaMNIST split's lesion leak does to the study's classifier.
 
     One classifier per split (:func:`load_or_train`, so the lesion-split one is
