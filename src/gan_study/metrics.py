@@ -395,6 +395,10 @@ def _sq_dists(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)
 
 
+_NN_MARGIN = 16
+"""Extra candidates per query whose distances :func:`nearest_neighbors` recomputes exactly."""
+
+
 def nearest_neighbors(
     queries: np.ndarray,
     reference: np.ndarray,
@@ -405,8 +409,13 @@ def nearest_neighbors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact k nearest neighbours by Euclidean (L2) distance.
 
-    Computed with chunked matrix products (``|a|² - 2 a·b + |b|²``), so
-    memory stays at ``chunk × len(reference)`` floats. Images are flattened;
+    Candidates come from chunked matrix products (``|a|² - 2 a·b + |b|²``),
+    so memory stays at ``chunk × len(reference)`` floats. That expansion
+    loses digits to cancellation: an exact copy can come out at about 5e-7
+    instead of 0, and which one depends on the BLAS kernel the CPU selects.
+    The ``k`` + 16 best candidates of each query are therefore measured again
+    as ``sqrt(sum((a - b)²))``, which is 0 for a copy on every machine, and
+    ranked by that distance (ties by reference index). Images are flattened;
     pass them on the scale you want distances in (e.g. 0-1 floats).
 
     Parameters
@@ -431,19 +440,25 @@ def nearest_neighbors(
     kk = k + 1 if exclude_self else k
     if k < 1 or kk > r.shape[0]:
         raise ValueError(f"k={k} is out of range for a reference set of {r.shape[0]}")
+    n_cand = min(r.shape[0], kk + _NN_MARGIN)
     r_sq = (r * r).sum(1)
     dists = np.empty((q.shape[0], k))
     idx = np.empty((q.shape[0], k), dtype=np.int64)
     for start in range(0, q.shape[0], chunk):
-        d = _sq_dists(q[start : start + chunk], r, r_sq)
+        qc = q[start : start + chunk]
+        d = _sq_dists(qc, r, r_sq)
+        rows = np.arange(d.shape[0])
         if exclude_self:
-            rows = np.arange(d.shape[0])
             d[rows, rows + start] = np.inf
-        part = np.argpartition(d, k - 1, axis=1)[:, :k]
-        dpart = np.take_along_axis(d, part, 1)
-        order = np.argsort(dpart, axis=1)
-        idx[start : start + chunk] = np.take_along_axis(part, order, 1)
-        dists[start : start + chunk] = np.sqrt(np.take_along_axis(dpart, order, 1))
+        cand = np.argpartition(d, n_cand - 1, axis=1)[:, :n_cand]
+        exact = np.empty(cand.shape)
+        for j in range(n_cand):  # one candidate column at a time: chunk x dim floats
+            exact[:, j] = np.sqrt(((qc - r[cand[:, j]]) ** 2).sum(1))
+        if exclude_self:
+            exact[cand == (rows + start)[:, None]] = np.inf
+        order = np.lexsort((cand, exact), axis=1)[:, :k]
+        idx[start : start + chunk] = np.take_along_axis(cand, order, 1)
+        dists[start : start + chunk] = np.take_along_axis(exact, order, 1)
     return dists, idx
 
 

@@ -367,3 +367,26 @@ def test_precomputed_nearest_gives_the_same_results():
     assert a["ssim_mean"] == b["ssim_mean"]
     with pytest.raises(ValueError, match="one entry"):
         metrics.nearest_real_similarity(fake, train, nearest_index=[0])
+
+
+def test_nearest_neighbors_measures_copies_and_near_copies_exactly():
+    # On a 0-255 scale the matrix-product expansion |a|^2 - 2ab + |b|^2 loses about
+    # 1e-8 of |a|^2 ~ 1e8 to cancellation: a copy would come out near 1e-4, and
+    # whether it is 0 depends on the BLAS kernel. The re-measured distances are exact.
+    rng = np.random.default_rng(11)
+    reference = rng.uniform(0, 255, (40, 28 * 28 * 3))
+    queries = reference[[5, 17, 33]] + np.array([0.0, 0.0, 1e-3])[:, None]
+    d, i = metrics.nearest_neighbors(queries, reference, k=2, chunk=2)
+    assert list(i[:, 0]) == [5, 17, 33]
+    assert d[0, 0] == 0.0 and d[1, 0] == 0.0  # x - x is exactly 0 in floating point
+    brute = np.sqrt(((queries[:, None, :] - reference[None]) ** 2).sum(-1))
+    np.testing.assert_allclose(d, np.sort(brute, axis=1)[:, :2], rtol=1e-12, atol=0)
+
+
+def test_nearest_neighbors_breaks_ties_by_reference_index():
+    reference = np.repeat(np.eye(3), 2, axis=0)  # rows 0/1, 2/3, 4/5 are identical
+    d, i = metrics.nearest_neighbors(np.eye(3), reference, k=2)
+    assert i.tolist() == [[0, 1], [2, 3], [4, 5]]
+    assert (d == 0.0).all()
+    _, i_self = metrics.nearest_neighbors(reference, reference, k=1, exclude_self=True)
+    assert i_self[:, 0].tolist() == [1, 0, 3, 2, 5, 4]
