@@ -36,16 +36,15 @@ References
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from gan_study import store
 
 ARMS = ("real", "real_classical", "real_gan", "synthetic_only")
 ARM_LABELS = {
@@ -383,22 +382,13 @@ def summarize_arms(
 
 
 # -------------------------------------------------------------------- cache
-def _atomic_write_json(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+#: The package modules whose code computes an arm's result (part of its cache key).
+CODE_MODULES = ("augmentation", "classifier")
 
 
-def result_key(params: dict) -> str:
-    """Short stable hash of an arm run's parameters (the name of its cache file)."""
-    blob = json.dumps(params, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
+def result_key(params: dict, inputs: dict[str, str]) -> str:
+    """The cache key of one (arm, seed): code version, input digests and parameters."""
+    return store.cache_key(code=store.code_version(*CODE_MODULES), inputs=inputs, params=params)
 
 
 # -------------------------------------------------------------------- the runs
@@ -421,8 +411,10 @@ def run_arms(
     Every arm uses :func:`gan_study.classifier.train_classifier` with the same
     epochs, class weighting and real validation split, and is scored on the real
     test split. A finished (arm, seed) is stored as a small JSON file under
-    ``<runs_dir>/augmentation/`` named by a hash of everything it depends on, and
-    is read back instead of retrained.
+    ``<runs_dir>/augmentation/`` named by a hash of everything it depends on
+    (:func:`result_key`: the code of :data:`CODE_MODULES`, digests of the
+    real arrays and the generator, every parameter), and is read back instead
+    of retrained.
 
     Parameters
     ----------
@@ -439,8 +431,9 @@ def run_arms(
     topup_target : int
         Target count per class of the ``real_gan`` arm.
     generator_id : str, optional
-        Identifies the generator (its run directory name) in the cache key;
-        required when a GAN arm is run.
+        Identifies the generator's weights in the cache key (for example
+        :func:`gan_study.training.generator_id` of its run directory, which
+        holds a digest of the generator file); required when a GAN arm is run.
     max_train_images : int, optional
         Train every arm on this nested subset of the real training images
         (:func:`gan_study.data.subset_index`) instead of all of them; for the
@@ -478,25 +471,24 @@ def run_arms(
     k = len(class_names)
     train_x = take_subset(data.train.images, max_train_images)
     train_y = take_subset(data.train.labels, max_train_images)
+    real = {
+        "train": store.array_digest(train_x, train_y),
+        "val": store.array_digest(data.val.images, data.val.labels),
+        "test": store.array_digest(data.test.images, data.test.labels),
+    }
     rows, predictions = [], {}
     for arm in arms:
         for seed in seeds:
+            uses_gan = arm in ("real_gan", "synthetic_only")
             params = {
                 "arm": arm,
                 "seed": int(seed),
                 "classifier_epochs": int(classifier_epochs),
                 "topup_target": int(topup_target) if arm == "real_gan" else None,
-                "generator": generator_id if arm in ("real_gan", "synthetic_only") else None,
-                "data": [
-                    data.source,
-                    data.split,
-                    data.image_size,
-                    len(train_y),
-                    len(data.val.labels),
-                    len(data.test.labels),
-                ],
+                "data": [data.source, data.split, data.image_size],
             }
-            path = out_dir / f"{arm}_s{seed}_{result_key(params)}.json"
+            inputs = {**real, "generator": generator_id if uses_gan else ""}
+            path = out_dir / f"{arm}_s{seed}_{result_key(params, inputs)}.json"
             if path.is_file():
                 record = json.loads(path.read_text())
             else:
@@ -527,7 +519,7 @@ def run_arms(
                     else int(len(y)),
                     "y_pred": y_pred.astype(int).tolist(),
                 }
-                _atomic_write_json(path, record)
+                store.atomic_write_json(path, record)
             y_pred = np.asarray(record["y_pred"], dtype=np.int64)
             predictions[(arm, int(seed))] = (np.asarray(data.test.labels), y_pred)
             row = {

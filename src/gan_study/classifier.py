@@ -24,9 +24,9 @@ balanced accuracy is kept.
 
 :func:`load_or_train` caches the trained model under
 ``gan_study.paths.runs_dir()/classifier-...``: the directory name is derived
-from the data (source, split, size and a digest of the training arrays) and
-every training parameter, so a changed parameter trains a new model and an
-equal one reuses the saved one.
+from this module's code, the data (source, split, size and a digest of the
+training and validation arrays) and every training parameter, so a changed
+recipe or parameter trains a new model and an equal one reuses the saved one.
 
 :func:`evaluate` scores it on held-out images with accuracy, balanced
 accuracy, macro-F1, per-class recall, one-vs-rest ROC AUC and the confusion
@@ -38,8 +38,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,12 +45,12 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from gan_study import paths
+from gan_study import paths, store
 
 CLASS_WEIGHTINGS = ("none", "sqrt", "inverse")
 
-#: Bumped when the architecture or the training procedure changes, so old
-#: cache entries are not reused for a different model.
+#: Bumped when the meaning of a saved classifier changes. (Any edit of this
+#: module already changes the cache key through its code version.)
 CLASSIFIER_VERSION = 1
 
 #: The training parameters of :func:`load_or_train` by default (its signature
@@ -505,31 +503,30 @@ def _settings(seed, epochs, class_weighting, augment, batch_size, learning_rate,
 
 
 # ------------------------------------------------------------------- cache
-def _digest(*arrays: np.ndarray) -> str:
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(str((a.shape, a.dtype.str)).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()[:12]
-
-
 def cache_name(data, **train_params) -> str:
     """The cache directory name for ``data`` and the training parameters.
 
     Readable fields (source, split, size, seed, epochs, weighting,
-    augmentation) followed by a hash of *all* parameters, the classifier
-    version and a digest of the training and validation arrays.
+    augmentation) followed by a :func:`gan_study.store.cache_key` of the
+    code of this module, a digest of the training and validation arrays and
+    *all* parameters: a changed recipe, other data or other settings give
+    another directory, never a stale model.
     """
-    key = {
-        "version": CLASSIFIER_VERSION,
-        "source": data.source,
-        "split": data.split,
-        "image_size": int(data.image_size),
-        "data": _digest(data.train.images, data.train.labels, data.val.images, data.val.labels),
-        **train_params,
-    }
-    h = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:8]
+    h = store.cache_key(
+        code=store.code_version("classifier"),
+        inputs={
+            "data": store.array_digest(
+                data.train.images, data.train.labels, data.val.images, data.val.labels
+            )
+        },
+        params={
+            "version": CLASSIFIER_VERSION,
+            "source": data.source,
+            "split": data.split,
+            "image_size": int(data.image_size),
+            **train_params,
+        },
+    )[:8]
     aug = "aug" if train_params["augment"] else "noaug"
     return (
         f"classifier-{data.source}-{data.split}-{data.image_size}px-seed{train_params['seed']}"
@@ -569,20 +566,10 @@ def save(clf: Classifier, path: str | os.PathLike) -> Path:
     training), the existing one is kept.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with store.atomic_directory(path) as tmp:
         clf.model.save(tmp / MODEL_FILE)
         (tmp / PARAMS_FILE).write_text(json.dumps(clf.params, indent=2, sort_keys=True))
         clf.history.to_csv(tmp / HISTORY_FILE, index=False)
-        try:
-            os.replace(tmp, path)
-        except OSError:
-            if not (path / MODEL_FILE).is_file():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     clf.path = path
     return path
 

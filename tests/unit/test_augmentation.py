@@ -176,9 +176,11 @@ def test_summarize_arms_uses_t_interval_for_seeds_and_bootstrap_for_one():
 
 
 def test_result_key_is_stable_and_sensitive():
-    a = aug.result_key({"arm": "real", "seed": 0})
-    assert a == aug.result_key({"seed": 0, "arm": "real"})
-    assert a != aug.result_key({"arm": "real", "seed": 1})
+    inputs = {"train": "d1", "generator": ""}
+    a = aug.result_key({"arm": "real", "seed": 0}, inputs)
+    assert a == aug.result_key({"seed": 0, "arm": "real"}, dict(inputs))
+    assert a != aug.result_key({"arm": "real", "seed": 1}, inputs)
+    assert a != aug.result_key({"arm": "real", "seed": 0}, {**inputs, "train": "d2"})
 
 
 class _FakeClassifier:
@@ -252,6 +254,20 @@ def test_run_arms_trains_once_per_arm_and_seed_then_reuses(tmp_path, monkeypatch
     assert len(calls) == 14  # a training subset is a new setting
     assert (sub[sub.arm == "real"].n_train == 6).all()
     assert calls[-4][0] == 6 and calls[-1][0] > 6  # real_gan tops the subset up
+
+    # other real images of the same counts are other data, not a cached result
+    changed = _fake_data()
+    changed.test.images[0] += 1
+    aug.run_arms(changed, _fake_synth, **{**kw, "arms": ["real"], "seeds": (0,)})
+    assert len(calls) == 15
+    # another generator changes only the GAN arms
+    aug.run_arms(_fake_data(), _fake_synth, **{**kw, "generator_id": "cdcgan-run:other"})
+    assert len(calls) == 19
+    # an edit of the code that trains or scores the arms recomputes them
+    real_version = aug.store.code_version
+    monkeypatch.setattr(aug.store, "code_version", lambda *m: "edited-" + real_version(*m))
+    aug.run_arms(_fake_data(), _fake_synth, **{**kw, "arms": ["real"], "seeds": (0,)})
+    assert len(calls) == 20
 
 
 def test_run_arms_rejects_missing_generator(tmp_path):

@@ -177,6 +177,12 @@ def test_load_or_train_caches_and_keys_on_parameters(tmp_path, monkeypatch):
     # a different training set is a different cache entry too
     other = _toy_data(n_train=64)
     assert classifier.cache_name(other, **_params()) != classifier.cache_name(data, **_params())
+    # as is an edit of the classifier's code: the old model is not reused
+    real_version = classifier.store.code_version
+    monkeypatch.setattr(classifier.store, "code_version", lambda *m: "edited-" + real_version(*m))
+    with pytest.raises(AssertionError, match="retrained"):
+        classifier.load_or_train(data, seed=0, epochs=1, width=8, runs_dir=tmp_path)
+    monkeypatch.setattr(classifier.store, "code_version", real_version)
 
     scores = classifier.evaluate(again, data.test)
     assert scores["majority_baseline"]["majority_class"] == again.majority_class
