@@ -208,6 +208,7 @@ table.loc["real vs real (floor)"] = {
     table_names[k]: v[0] for k, v in floors.items() if k in table_names
 }
 display(table[list(table_names.values())].round(3))
+plots.show_markdown(study.unavailable_note(summary))
 fd = summary[summary.metric == "fd.value"].set_index("model")
 best = fd["mean"].idxmin()
 fd_floor, fd_floor_sd = floors["fd.value"]
@@ -326,6 +327,7 @@ mem = study.summarize(
 )
 mem_table = mem.pivot(index="model", columns="metric", values="mean").loc[models]
 display(mem_table.round(3))
+plots.show_markdown(study.unavailable_note(mem))
 for model in models:
     plots.glue_value(
         f"ratio_{model}", mem_table.loc[model, "memorization.pixel.median_ratio"], ".2f"

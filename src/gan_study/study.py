@@ -36,7 +36,7 @@ from gan_study import paths
 STUDY_MODELS = ("seed_baseline", "dcgan", "cdcgan", "wgan_gp")
 """The four models the study compares, in the order the chapters show them."""
 
-TIDY_COLUMNS = ("model", "seed", "metric", "value")
+TIDY_COLUMNS = ("model", "seed", "metric", "value", "note")
 
 
 # ----------------------------------------------------------------- layers
@@ -226,36 +226,51 @@ def flatten_metrics(metrics: Mapping, prefix: str = "") -> dict[str, float]:
 def tidy_metrics(records: Iterable[tuple[str, int, Mapping]]) -> pd.DataFrame:
     """Build the tidy metric table from ``(model, seed, metrics)`` records.
 
+    A value that a record lists under ``unavailable`` (as ``metrics.json``
+    does, see :func:`gan_study.evaluation.evaluate_images`) becomes a row with
+    ``value`` NaN and the reason in ``note``, so that it is counted as
+    missing, never silently left out.
+
     Returns
     -------
     pandas.DataFrame
-        Columns ``model``, ``seed``, ``metric``, ``value``; one row per scalar
-        metric of each record (see :func:`flatten_metrics`).
+        Columns ``model``, ``seed``, ``metric``, ``value``, ``note``; one row
+        per scalar metric of each record (see :func:`flatten_metrics`).
     """
-    rows = [
-        {"model": model, "seed": int(seed), "metric": metric, "value": value}
-        for model, seed, metrics in records
-        for metric, value in flatten_metrics(metrics).items()
-    ]
+    rows = []
+    for model, seed, metrics in records:
+        flat = flatten_metrics(metrics)
+        rows += [
+            {"model": model, "seed": int(seed), "metric": m, "value": v, "note": ""}
+            for m, v in flat.items()
+        ]
+        rows += [
+            {"model": model, "seed": int(seed), "metric": m, "value": math.nan, "note": why}
+            for m, why in (metrics.get("unavailable") or {}).items()
+            if m not in flat
+        ]
     return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
 
 
 def summarize(tidy: pd.DataFrame, by: Sequence[str] = ("model", "metric")) -> pd.DataFrame:
-    """Mean, sample standard deviation and count of ``value`` per group.
+    """Mean, sample standard deviation and counts of ``value`` per group.
 
     Parameters
     ----------
     tidy : pandas.DataFrame
-        A table with a ``value`` column and the columns named in ``by``.
+        A table with a ``value`` column and the columns named in ``by``
+        (optionally ``seed`` and ``note``, as from :func:`tidy_metrics`).
     by : sequence of str
         Grouping columns.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``*by``, ``mean``, ``std`` (``NaN`` for a single seed, never a
-        made-up zero) and ``n``. Groups keep the order in which they first
-        appear in ``tidy``.
+        Columns ``*by``, ``mean``, ``std`` (``NaN`` for a single value, never
+        a made-up zero), ``n`` (the values averaged), ``n_total`` (the rows of
+        the group, missing ones included) and ``unavailable`` (which seeds
+        are missing and why; empty when ``n == n_total``). Groups keep the
+        order in which they first appear in ``tidy``.
 
     Raises
     ------
@@ -265,9 +280,46 @@ def summarize(tidy: pd.DataFrame, by: Sequence[str] = ("model", "metric")) -> pd
     missing = [c for c in (*by, "value") if c not in tidy.columns]
     if missing:
         raise ValueError(f"table has no column(s) {missing}; it has {list(tidy.columns)}")
-    grouped = tidy.groupby(list(by), sort=False)["value"]
-    out = grouped.agg(mean="mean", std="std", n="count").reset_index()
+    grouped = tidy.groupby(list(by), sort=False)
+    out = grouped["value"].agg(mean="mean", std="std", n="count", n_total="size").reset_index()
+
+    def absent(group: pd.DataFrame) -> str:
+        gone = group[group["value"].isna()]
+        return "; ".join(
+            f"seed {r.get('seed', '?')}: {r.get('note') or 'no value'}" for _, r in gone.iterrows()
+        )
+
+    notes = [absent(group) for _, group in grouped]
+    out["unavailable"] = notes
     return out
+
+
+def unavailable_note(summary: pd.DataFrame) -> str:
+    """One sentence on how many values each mean of :func:`summarize` averages.
+
+    Returns
+    -------
+    str
+        "Every mean averages all N seeds." when nothing is missing; otherwise
+        one clause per incomplete group naming the seeds left out and why.
+    """
+    short = summary[summary["n"] < summary["n_total"]]
+    if short.empty:
+        totals = sorted(set(summary["n_total"]))
+        if totals == [1]:
+            return "Every value is from a single seed."
+        return f"Every mean averages all {' or '.join(map(str, totals))} seeds."
+    keys = [c for c in summary.columns if c not in SUMMARY_VALUES]
+    parts = [
+        f"{' / '.join(str(r[k]) for k in keys)}: mean of {r['n']} of {r['n_total']} seeds "
+        f"({r['unavailable']})"
+        for _, r in short.iterrows()
+    ]
+    return "Means over fewer seeds: " + "; ".join(parts) + "."
+
+
+SUMMARY_VALUES = ("mean", "std", "n", "n_total", "unavailable")
+"""The value columns of :func:`summarize` (the others are its grouping keys)."""
 
 
 def mean_spread(values: Sequence[float]) -> tuple[float, float]:
@@ -571,6 +623,16 @@ def generated_sample(
     ``n`` and ``seed``: a conditional generator gets labels in the training
     class proportions (:func:`gan_study.evaluation.labels_like`).
 
+    Parameters
+    ----------
+    run_dir : path-like
+        A finished run.
+    n, seed : int
+        Number of images and the seed of their latent codes (and labels).
+    data_dir : path-like, optional
+        Data root whose training labels give a conditional generator's class
+        proportions (default ``$GAN_STUDY_DATA_DIR``); unused otherwise.
+
     Returns
     -------
     images : numpy.ndarray
@@ -584,7 +646,12 @@ def generated_sample(
     generator = training.load_generator(run_dir)
     labels = None
     if len(generator.inputs) == 2:
-        lesions = data.load(source=config.source, split=config.split, image_size=config.image_size)
+        lesions = data.load(
+            source=config.source,
+            split=config.split,
+            image_size=config.image_size,
+            data_dir=data_dir,
+        )
         labels = evaluation.labels_like(lesions.train.labels, n, seed)
     return training.generate(generator, n, seed, labels=labels), labels
 

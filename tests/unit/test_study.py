@@ -99,7 +99,7 @@ def test_tidy_and_summarize():
     tidy = study.tidy_metrics(
         [("dcgan", 0, {"fd": 10.0}), ("dcgan", 1, {"fd": 14.0}), ("wgan_gp", 0, {"fd": 8.0})]
     )
-    assert list(tidy.columns) == ["model", "seed", "metric", "value"]
+    assert list(tidy.columns) == ["model", "seed", "metric", "value", "note"]
     summary = study.summarize(tidy)
     dc = summary[summary.model == "dcgan"].iloc[0]
     assert dc["mean"] == pytest.approx(12.0)
@@ -107,6 +107,61 @@ def test_tidy_and_summarize():
     assert dc["n"] == 2
     wg = summary[summary.model == "wgan_gp"].iloc[0]
     assert math.isnan(wg["std"])  # one seed: no spread, not zero
+
+
+def test_a_missing_value_is_counted_and_named_not_dropped():
+    records = [
+        ("cdcgan", 0, {"data_copying": {"ct": 1.0}}),
+        ("cdcgan", 1, {"data_copying": {"ct": None}, "unavailable": {"data_copying.ct": "too few"}}),
+        ("cdcgan", 2, {"data_copying": {"ct": 3.0}}),
+        ("dcgan", 0, {"data_copying": {"ct": 2.0}}),
+    ]
+    tidy = study.tidy_metrics(records)
+    gone = tidy[tidy.value.isna()].iloc[0]
+    assert (gone.model, gone.seed, gone.metric, gone.note) == (
+        "cdcgan",
+        1,
+        "data_copying.ct",
+        "too few",
+    )
+    summary = study.summarize(tidy).set_index("model")
+    assert summary.loc["cdcgan", "mean"] == pytest.approx(2.0)
+    assert (summary.loc["cdcgan", "n"], summary.loc["cdcgan", "n_total"]) == (2, 3)
+    assert summary.loc["cdcgan", "unavailable"] == "seed 1: too few"
+    assert summary.loc["dcgan", "unavailable"] == ""
+    note = study.unavailable_note(summary.reset_index())
+    assert note == (
+        "Means over fewer seeds: cdcgan / data_copying.ct: mean of 2 of 3 seeds (seed 1: too few)."
+    )
+    complete = study.summarize(tidy[tidy.model == "dcgan"])
+    assert study.unavailable_note(complete) == "Every value is from a single seed."
+    assert study.unavailable_note(study.summarize(tidy[tidy.seed != 1])) == (
+        "Every mean averages all 1 or 2 seeds."
+    )
+
+
+def test_generated_sample_reads_the_labels_from_the_given_data_dir(tmp_path, monkeypatch):
+    import types
+
+    from gan_study import data, training
+
+    class Conditional:
+        inputs = [object(), object()]
+
+    seen = {}
+    config = types.SimpleNamespace(source="ham10000", split="lesion", image_size=28)
+    monkeypatch.setattr(training, "load_config", lambda run_dir: config)
+    monkeypatch.setattr(training, "load_generator", lambda run_dir: Conditional())
+    monkeypatch.setattr(training, "generate", lambda g, n, seed, labels: np.zeros((n, 28, 28, 3)))
+
+    def load(**kw):
+        seen.update(kw)
+        return types.SimpleNamespace(train=types.SimpleNamespace(labels=np.array([0, 1, 1])))
+
+    monkeypatch.setattr(data, "load", load)
+    _, labels = study.generated_sample(tmp_path, 6, data_dir=tmp_path / "elsewhere")
+    assert seen["data_dir"] == tmp_path / "elsewhere"
+    assert np.bincount(labels).tolist() == [2, 4]
 
 
 def test_summarize_missing_column():
