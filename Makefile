@@ -30,8 +30,16 @@ $(MATHJAX_DIR)/tex-chtml.js:
 book: setup
 	$(BIN)/gan-study book --profile $(PROFILE)
 
+# The unit tests run a second time under another BLAS kernel family (AVX2's
+# Haswell kernels, unless the machine already pins OPENBLAS_CORETYPE) and one
+# thread everywhere, so that a test which depends on the kernel or the thread
+# count fails on the developer's machine too, not only on someone else's.
+OTHER_NUMERICS := OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} OPENBLAS_NUM_THREADS=1 \
+	OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
+
 test: setup
 	$(BIN)/python -m pytest
+	env $(OTHER_NUMERICS) $(BIN)/python -m pytest tests/unit
 
 test-unit: setup
 	$(BIN)/python -m pytest tests/unit
