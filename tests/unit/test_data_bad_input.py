@@ -29,7 +29,8 @@ def _image(root, k=0):
 
 
 def _no_cache(cache):
-    return not cache.exists() or not any(p.suffix == ".npz" for p in cache.iterdir())
+    """Nothing at all in the cache folder: no .npz, no empty file, no temporary file."""
+    return not cache.exists() or not any(cache.rglob("*"))
 
 
 def test_missing_root(tmp_path, cache):
@@ -144,7 +145,10 @@ def test_unknown_source_and_split(root, cache):
 def test_unwritable_cache_folder(root, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("a file, not a folder")
-    with pytest.raises(PermissionError, match="a-file/cache is not writable.*GAN_STUDY_CACHE_DIR"):
+    with pytest.raises(
+        PermissionError,
+        match="a-file/cache is not writable: .*a-file is a file.*GAN_STUDY_CACHE_DIR",
+    ):
         data.load(data_dir=root, cache_dir=blocker / "cache")
 
 

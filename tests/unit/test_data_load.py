@@ -186,12 +186,10 @@ import os, signal, sys
 import numpy as np
 from gan_study import data
 
-def savez(stream, **arrays):
-    stream.write(b"half a file")
-    stream.flush()
+def fsync(fd):  # killed after the bytes are written, before the rename
     os.kill(os.getpid(), signal.SIGKILL)
 
-np.savez = savez
+os.fsync = fsync
 data.load(data_dir=sys.argv[1], cache_dir=sys.argv[2])
 """
 

@@ -106,3 +106,25 @@ def test_cache_key_changes_with_each_part():
     assert store.cache_key(**{**base, "inputs": {"x": "d2"}}) != key
     assert store.cache_key(**{**base, "params": {"n": 2}}) != key
 
+
+def test_processed_arrays_are_rebuilt_when_the_code_that_makes_them_changes(
+    tmp_path, monkeypatch
+):
+    from gan_study import data
+    from gan_study.data import ham10000
+    from gan_study.data.fixtures import write_tiny_ham10000
+
+    root = write_tiny_ham10000(tmp_path / "root")
+    cache = tmp_path / "cache"
+    first = data.load(data_dir=root, cache_dir=cache)
+    builds = []
+    real_build = ham10000.build_images
+    monkeypatch.setattr(ham10000, "build_images", lambda *a: builds.append(1) or real_build(*a))
+    data.load(data_dir=root, cache_dir=cache)
+    assert builds == []  # same code, same files: read back
+    real_version = store.code_version
+    monkeypatch.setattr(store, "code_version", lambda *m: "edited-" + real_version(*m))
+    again = data.load(data_dir=root, cache_dir=cache)
+    assert builds == [1]  # rebuilt, not the old arrays
+    assert again.cache_path != first.cache_path
+    np.testing.assert_array_equal(again.train.images, first.train.images)

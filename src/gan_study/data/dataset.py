@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,12 @@ def ham10000_arrays(
         :func:`~gan_study.data.ham10000.load_metadata` (sorted by ``image_id``).
     path : Path
         The cache file.
+
+    Warns
+    -----
+    UserWarning
+        When the cache file is unreadable (cut short, bad CRC) or stale (other
+        images, shape or dtype than expected); it is rebuilt and replaced.
     """
     size = ham10000.check_size(image_size)
     meta_file = ham10000.metadata_path(data_dir)
@@ -72,15 +79,36 @@ def ham10000_arrays(
         resize=RESIZE_METHOD,
     )
     path = paths.cache_dir(cache_dir) / f"ham10000_{size}px_{key}.npz"
-    stored = cache.load_npz(path)
-    if stored is not None and np.array_equal(
-        stored.get("image_id"), meta["image_id"].to_numpy(str)
-    ):
-        return stored["images"], meta, path
+    images = _cached_images(path, meta["image_id"].to_numpy(str), size)
+    if images is not None:
+        return images, meta, path
     cache.ensure_writable(path.parent)  # fail before spending the decoding time
     images = ham10000.build_images(listing.files, size)
     cache.save_npz(path, {"images": images, "image_id": meta["image_id"].to_numpy(str)})
     return images, meta, path
+
+
+def _cached_images(path: Path, image_ids: np.ndarray, size: int) -> np.ndarray | None:
+    """The cached ``(N, S, S, 3)`` uint8 images of ``image_ids``, or None to rebuild.
+
+    A file that cannot be read, lacks an array, has another shape or dtype
+    (e.g. 5 x 5 images under a 28 px name) or lists other ids is reported
+    with a warning naming it and not used.
+    """
+    n = len(image_ids)
+    stored = cache.load_npz(
+        path, expected={"images": ((n, size, size, 3), np.uint8), "image_id": ((n,), None)}
+    )
+    if stored is None:
+        return None
+    if not np.array_equal(stored["image_id"], image_ids):
+        warnings.warn(
+            f"cache file {path} is stale (its image_id list differs from the metadata's); "
+            "rebuilding it",
+            stacklevel=3,
+        )
+        return None
+    return stored["images"]
 
 
 def _split_from_rows(name: str, images: np.ndarray, meta: pd.DataFrame) -> Split:
@@ -139,11 +167,18 @@ def load(
     Raises
     ------
     ValueError
-        Unknown source or split, unsupported size, bad metadata (``DataError``).
+        Unknown source or split, unsupported size; bad metadata or a bad image
+        (``DataError``: empty, corrupt, truncated or over PIL's pixel limit).
     FileNotFoundError
         Missing data root, metadata, image or split table.
     PermissionError
-        The cache folder cannot be written.
+        The cache folder cannot be written (read-only, or under a regular file).
+
+    Warns
+    -----
+    UserWarning
+        Images on disk that the metadata does not list (ignored), or a cache
+        file that is unreadable or stale (rebuilt and replaced).
     """
     _check_choice("source", source, SOURCES)
     if split is None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, JpegImagePlugin, UnidentifiedImageError
 
 from gan_study import paths
 from gan_study.data.types import CLASS_NAMES, META_COLUMNS, SUPPORTED_SIZES, DataError
@@ -35,6 +35,13 @@ _HOW_TO_FIX = (
     "download HAM10000 (see data/README.md) and set GAN_STUDY_DATA_DIR or pass "
     "--data-dir / data_dir= to the folder that holds HAM10000/"
 )
+_RESTORE = f"restore {METADATA_FILE} from the HAM10000 download (see data/README.md)"
+_OTHER_DELIMITERS = {";": "semicolon", "\t": "tab"}
+_SHOWN = 5
+"""How many offending rows an error message lists."""
+
+AGE_RANGE: tuple[int, int] = (0, 120)
+"""Valid ages in years (inclusive); an empty age means unknown and is valid too."""
 
 
 def dataset_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -93,39 +100,126 @@ def load_metadata(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     FileNotFoundError
         When the root, ``HAM10000/`` or the CSV is missing.
     DataError
-        When columns are missing, an ``image_id`` repeats, an id is empty or a
-        ``dx`` is not one of :data:`CLASS_NAMES`.
+        When the file cannot be parsed, is not comma-separated, lacks columns
+        or has no rows, an ``image_id`` repeats, an id is empty, a ``dx`` is
+        not one of :data:`CLASS_NAMES`, or an age is not a number from
+        :data:`AGE_RANGE` (an empty age is valid: unknown). Every message names
+        the file and the offending lines, ids and values.
     """
     path = metadata_path(data_dir)
-    try:
-        table = pd.read_csv(path, dtype={c: str for c in META_COLUMNS if c != "age"})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot parse {path}: {exc}") from exc
-    missing = [c for c in META_COLUMNS if c not in table.columns]
-    if missing:
+    table = _read_table(path)
+    _check_columns(path, table)
+    if table.empty:
         raise DataError(
-            f"{path} lacks the column(s) {missing}; expected the HAM10000 metadata "
-            f"columns {list(META_COLUMNS)}"
+            f"{path} has no rows, only a header; {_RESTORE}, which has one row per image"
         )
     table = table[list(META_COLUMNS)].copy()
-    for column in ("image_id", "lesion_id", "dx"):
-        empty = table[column].isna() | (table[column].str.strip() == "")
-        if empty.any():
-            rows = (np.flatnonzero(empty.to_numpy()) + 2).tolist()[:5]
-            raise DataError(f"{path}: empty {column} on line(s) {rows}")
-    repeated = table["image_id"][table["image_id"].duplicated()].unique().tolist()
-    if repeated:
-        raise DataError(f"{path}: image_id listed more than once: {repeated[:5]}")
-    unknown = sorted(set(table["dx"]) - set(CLASS_NAMES))
-    if unknown:
-        raise DataError(
-            f"{path}: unknown dx label(s) {unknown}; expected one of {list(CLASS_NAMES)}"
-        )
-    table["age"] = pd.to_numeric(table["age"], errors="coerce").astype("float64")
+    _check_ids(path, table)
+    _check_dx(path, table)
+    table["age"] = _parse_ages(path, table)
     for column in ("dx_type", "sex", "localization"):
         table[column] = table[column].fillna("unknown")
     table["label"] = table["dx"].map({n: i for i, n in enumerate(CLASS_NAMES)}).astype("int64")
     return table.sort_values("image_id", kind="stable").reset_index(drop=True)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """The CSV with every column as text (NaN where a cell is empty)."""
+    try:
+        return pd.read_csv(path, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot parse {path}: {exc}; {_RESTORE}") from exc
+
+
+def _check_columns(path: Path, table: pd.DataFrame) -> None:
+    """Raise DataError naming the missing columns (and a wrong delimiter, if it looks like one)."""
+    missing = [c for c in META_COLUMNS if c not in table.columns]
+    if not missing:
+        return
+    if len(table.columns) == 1:
+        for delimiter, name in _OTHER_DELIMITERS.items():
+            if delimiter in str(table.columns[0]):
+                raise DataError(
+                    f"{path} looks {name}-separated; {METADATA_FILE} must be "
+                    f"comma-separated (its header reads as one column, "
+                    f"{str(table.columns[0])[:80]!r}): re-save it with ',' between "
+                    f"fields or {_RESTORE}"
+                )
+    raise DataError(
+        f"{path} lacks the column(s) {missing}; expected the HAM10000 metadata "
+        f"columns {list(META_COLUMNS)}: {_RESTORE}"
+    )
+
+
+def _where(table: pd.DataFrame, mask: pd.Series, column: str | None = None) -> str:
+    """``line 4 (ISIC_0024308, age 'abc'), ...`` for the first rows where ``mask`` holds.
+
+    Line numbers count the header as line 1; with ``column`` each row also
+    shows that column's value.
+    """
+    rows = np.flatnonzero(mask.to_numpy())
+    ids = table["image_id"].to_numpy()
+    values = table[column].to_numpy() if column is not None else None
+    items = [
+        f"line {r + 2} ({ids[r]}" + ("" if values is None else f", {column} {values[r]!r}") + ")"
+        for r in rows[:_SHOWN]
+    ]
+    more = f" and {len(rows) - _SHOWN} more" if len(rows) > _SHOWN else ""
+    return ", ".join(items) + more
+
+
+def _check_ids(path: Path, table: pd.DataFrame) -> None:
+    """Raise DataError on an empty ``image_id``/``lesion_id``/``dx`` or a repeated ``image_id``."""
+    for column in ("image_id", "lesion_id", "dx"):
+        empty = table[column].isna() | (table[column].str.strip() == "")
+        if empty.any():
+            rows = (np.flatnonzero(empty.to_numpy()) + 2).tolist()[:_SHOWN]
+            raise DataError(f"{path}: empty {column} on line(s) {rows}; fill them in or {_RESTORE}")
+    repeated = table["image_id"].duplicated(keep=False)
+    if repeated.any():
+        ids = table["image_id"][repeated].unique().tolist()
+        raise DataError(
+            f"{path}: image_id listed more than once: {ids[:_SHOWN]} on "
+            f"line(s) {(np.flatnonzero(repeated.to_numpy()) + 2).tolist()[: 2 * _SHOWN]}; "
+            f"keep one row per image_id or {_RESTORE}"
+        )
+
+
+def _check_dx(path: Path, table: pd.DataFrame) -> None:
+    """Raise DataError naming the ``dx`` labels outside :data:`CLASS_NAMES` and their rows."""
+    unknown = sorted(set(table["dx"]) - set(CLASS_NAMES))
+    if unknown:
+        where = _where(table, ~table["dx"].isin(CLASS_NAMES), "dx")
+        raise DataError(
+            f"{path}: unknown dx label(s) {unknown} on {where}; expected one of "
+            f"{list(CLASS_NAMES)}: correct those rows or {_RESTORE}"
+        )
+
+
+def _parse_ages(path: Path, table: pd.DataFrame) -> pd.Series:
+    """The ``age`` column as float64 years (NaN where empty), checked to be in range.
+
+    Raises
+    ------
+    DataError
+        When an age is not a number, or is outside :data:`AGE_RANGE`.
+    """
+    text = table["age"].str.strip()
+    ages = pd.to_numeric(text, errors="coerce").astype("float64")
+    low, high = AGE_RANGE
+    fix = (
+        f"an age is empty (unknown) or a number of years from {low} to {high}: "
+        f"correct those cells or {_RESTORE}"
+    )
+    not_numbers = text.notna() & (text != "") & ages.isna()
+    if not_numbers.any():
+        raise DataError(
+            f"{path}: age is not a number on {_where(table, not_numbers, 'age')}; {fix}"
+        )
+    outside = ages.notna() & ~ages.between(low, high)
+    if outside.any():
+        raise DataError(f"{path}: age out of range on {_where(table, outside, 'age')}; {fix}")
+    return ages
 
 
 def file_sha256(path: Path) -> str:
@@ -154,8 +248,43 @@ class ImageListing:
     fingerprint: str
 
 
+def _find_images(folder: Path) -> dict[str, Path]:
+    """Every ``*.jpg`` / ``*.jpeg`` below ``folder`` by stem, following folder links.
+
+    Each real folder is read once (tracked by its resolved path), so a link
+    back to a parent, or two links to one folder, neither loops nor counts
+    an image twice.
+
+    Raises
+    ------
+    DataError
+        When one stem has two files in different folders.
+    """
+    found: dict[str, Path] = {}
+    visited: set[str] = set()
+    for directory, subdirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(directory)
+        if real in visited:
+            subdirs[:] = []
+            continue
+        visited.add(real)
+        subdirs.sort()
+        for name in sorted(names):
+            stem, ext = os.path.splitext(name)
+            if ext.lower() not in (".jpg", ".jpeg"):
+                continue
+            path = Path(directory, name)
+            if stem in found:
+                raise DataError(f"image {stem} exists twice: {found[stem]} and {path}; remove one")
+            found[stem] = path
+    return found
+
+
 def list_images(folder: Path, image_ids: list[str]) -> ImageListing:
     """Find the JPEG of every ``image_id`` anywhere below ``folder``.
+
+    Symbolic links to folders are followed (``HAM10000/images`` may be a link
+    to a copy elsewhere), each real folder once, so a link loop ends.
 
     Parameters
     ----------
@@ -180,17 +309,7 @@ def list_images(folder: Path, image_ids: list[str]) -> ImageListing:
     UserWarning
         When images on disk are not in the metadata (they are ignored).
     """
-    found: dict[str, Path] = {}
-    for directory, subdirs, names in os.walk(folder):
-        subdirs.sort()
-        for name in sorted(names):
-            stem, ext = os.path.splitext(name)
-            if ext.lower() not in (".jpg", ".jpeg"):
-                continue
-            path = Path(directory, name)
-            if stem in found:
-                raise DataError(f"image {stem} exists twice: {found[stem]} and {path}; remove one")
-            found[stem] = path
+    found = _find_images(folder)
     wanted = set(image_ids)
     absent = [i for i in image_ids if i not in found]
     if absent:
@@ -227,16 +346,22 @@ def check_size(image_size: int, supported: tuple[int, ...] = SUPPORTED_SIZES) ->
 
 
 def resize_image(path: Path, image_size: int) -> np.ndarray:
-    """Decode one JPEG and squash the whole frame to ``image_size`` squared.
+    """Decode one image and squash the whole frame to ``image_size`` squared.
 
     The resize is PIL's ``BOX`` filter, an exact area average: every output
     pixel is the mean of the source pixels it covers (fractionally weighted
     at the edges). The 4:3 frame is not cropped, as in DermaMNIST.
 
+    The file is read by its content, not its name: a PNG (or any other format
+    PIL decodes) named ``ISIC_*.jpg`` is accepted and gives the same pixels as
+    a JPEG of that picture would. PIL's decompression-bomb protection stays
+    on: an image of more than ``PIL.Image.MAX_IMAGE_PIXELS`` pixels (about
+    89 million; HAM10000's are 600 x 450) is rejected before it is decoded.
+
     Parameters
     ----------
     path : Path
-        A JPEG (any size, any PIL mode; converted to RGB).
+        An image file (any size, any PIL mode; converted to RGB).
     image_size : int
         Output side ``S``.
 
@@ -248,19 +373,59 @@ def resize_image(path: Path, image_size: int) -> np.ndarray:
     Raises
     ------
     DataError
-        When the file is not a readable image or is truncated.
+        When the file is empty, not a readable image, truncated, or larger
+        than PIL's pixel limit; the message names the file.
     """
+    small = _decode_rgb(path).resize((image_size, image_size), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.uint8)
+
+
+def _decode_rgb(path: Path) -> Image.Image:
+    """The whole image at ``path`` as RGB, or a DataError naming the file and the fix."""
+    replace = "replace it with a fresh copy from the HAM10000 download"
+    if path.stat().st_size == 0:
+        raise DataError(f"image {path} is empty (0 bytes); {replace}")
     try:
         with Image.open(path) as image:
+            _check_pixels(path, image.size)
             image.load()
-            rgb = image.convert("RGB")
+            return image.convert("RGB")
+    except Image.DecompressionBombError as exc:
+        raise DataError(
+            f"image {path}{_declared_size(path)} is too large to decode safely ({exc}); "
+            f"HAM10000 images are 600 x 450 pixels: {replace}"
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise DataError(
-            f"cannot decode image {path}: {exc}; the file is corrupt or truncated, "
-            "replace it with a fresh copy from the HAM10000 download"
+            f"cannot decode image {path}: {exc}; the file is corrupt or truncated, {replace}"
         ) from exc
-    small = rgb.resize((image_size, image_size), Image.Resampling.BOX)
-    return np.asarray(small, dtype=np.uint8)
+
+
+def _check_pixels(path: Path, size: tuple[int, int]) -> None:
+    """Raise DataError when ``size`` exceeds PIL's ``MAX_IMAGE_PIXELS`` (before decoding)."""
+    limit = Image.MAX_IMAGE_PIXELS
+    width, height = size
+    if limit is not None and width * height > limit:
+        raise DataError(
+            f"image {path} is {width} x {height} pixels ({width * height} pixels), over "
+            f"PIL's decompression-bomb limit of {limit} pixels; HAM10000 images are "
+            "600 x 450 pixels: replace it with a fresh copy from the HAM10000 download"
+        )
+
+
+def _declared_size(path: Path) -> str:
+    """`` (W x H pixels)`` as a JPEG's header declares it, read without decoding.
+
+    ``Image.open`` refuses to return an image over twice PIL's pixel limit, so
+    the header is read with the JPEG plugin directly; for other formats the
+    size is only in PIL's own message (returned: an empty string).
+    """
+    try:
+        with JpegImagePlugin.JpegImageFile(path) as header:
+            width, height = header.size
+    except (OSError, SyntaxError):
+        return ""
+    return f" ({width} x {height} pixels)"
 
 
 def build_images(files: list[Path], image_size: int, workers: int | None = None) -> np.ndarray:
@@ -269,7 +434,7 @@ def build_images(files: list[Path], image_size: int, workers: int | None = None)
     Parameters
     ----------
     files : list of Path
-        JPEG files, in output order.
+        Image files, in output order.
     image_size : int
         Output side ``S``.
     workers : int, optional
@@ -279,6 +444,11 @@ def build_images(files: list[Path], image_size: int, workers: int | None = None)
     -------
     np.ndarray
         ``(len(files), S, S, 3)`` uint8.
+
+    Raises
+    ------
+    DataError
+        For the first file that cannot be decoded (see :func:`resize_image`).
     """
     out = np.empty((len(files), image_size, image_size, 3), dtype=np.uint8)
     workers = workers or os.cpu_count() or 1
@@ -287,6 +457,10 @@ def build_images(files: list[Path], image_size: int, workers: int | None = None)
         out[index] = resize_image(files[index], image_size)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(work, range(len(files))):
-            pass
+        try:
+            for _ in pool.map(work, range(len(files))):
+                pass
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # the first bad file ends the build
+            raise
     return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +139,6 @@ def read_npz(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                 if images.ndim == 3:  # grey-scale MedMNIST sets; DermaMNIST is RGB
                     images = np.repeat(images[..., None], 3, axis=-1)
                 out[side] = (images.astype(np.uint8, copy=False), labels)
-    except (KeyError, OSError, ValueError) as exc:
+    except (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path} is not a MedMNIST .npz ({exc}); delete it and retry") from exc
     return out
