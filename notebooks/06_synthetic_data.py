@@ -131,7 +131,7 @@ results, predictions = augmentation.run_arms(
     seeds=seeds,
     classifier_epochs=arm_epochs,
     topup_target=topup_target,
-    generator_id=gan_run.name,
+    generator_id=training.generator_id(gan_run),
     max_train_images=arm_max_train_images,
     class_names=names,
 )

@@ -9,6 +9,12 @@ fills them in, and the run directory is named after the resolved values, so
 ``TrainConfig(model="dcgan")`` and ``TrainConfig(model="dcgan", lr_g=2e-4)``
 are the same run.
 
+The fields of the faster-converging recipe (DiffAugment, hinge loss,
+spectral normalisation, R1, EMA start, learning-rate warm-up; see
+:data:`RECIPE_FIELDS`) are off by default and leave the hash of
+:meth:`TrainConfig.run_name` untouched while they are: a configuration that
+does not use them keeps the run directory it had before they existed.
+
 :meth:`TrainConfig.validate` rejects a bad configuration before any work is
 done, with the valid values in the message. TensorFlow is imported only when
 a configuration is resolved or validated (through :mod:`gan_study.models`).
@@ -24,9 +30,19 @@ from dataclasses import dataclass, fields
 
 from gan_study.data import SOURCES, SPLITS
 
-LOSSES = ("minimax", "nonsaturating", "wgan-gp")
+LOSSES = ("minimax", "nonsaturating", "wgan-gp", "hinge")
 OPTIMIZERS = ("adam", "rmsprop")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+RECIPE_FIELDS = {
+    "diffaugment": None,
+    "spectral_norm": False,
+    "r1_weight": 0.0,
+    "ema_start": 0,
+    "lr_warmup": 0,
+}
+"""Fields added after the first study runs, with their (off) defaults. At
+these values they are left out of :meth:`TrainConfig.run_name`'s hash, so
+older run directories keep their names."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +63,15 @@ class TrainConfig:
         Side of the square RGB images.
     latent_dim : int
         Length of the latent code (100 in the report and in Radford et al.).
-    loss : {"minimax", "nonsaturating", "wgan-gp"}, optional
+    loss : {"minimax", "nonsaturating", "wgan-gp", "hinge"}, optional
         Adversarial loss; ``None``: the model's default. ``minimax`` is the
         saturating loss of Goodfellow et al. (2014) (G minimises
         ``log(1 - D(G(z)))``), ``nonsaturating`` its practical variant (G
         maximises ``log D(G(z))``), ``wgan-gp`` the Wasserstein loss with
-        gradient penalty (needs a model with a linear output).
+        gradient penalty (needs a model with a linear output), ``hinge`` the
+        hinge loss of Lim & Ye (2017) and Miyato et al. (2018) (D minimises
+        ``relu(1 - D(x)) + relu(1 + D(G(z)))``, G minimises ``-D(G(z))``;
+        needs a model with a linear output).
     optimizer : {"adam", "rmsprop"}, optional
         ``None``: the model's default.
     lr_g, lr_d : float, optional
@@ -70,6 +89,27 @@ class TrainConfig:
     ema_decay : float
         Decay of the exponential moving average of the generator weights
         (``generator_ema.keras``); 0 makes the EMA generator a copy.
+    ema_start : int
+        Generator updates during which the EMA generator just copies the
+        generator; the average (with its warm-up) starts after them. 0: from
+        the first update.
+    diffaugment : str, optional
+        DiffAugment policy (Zhao et al. 2020): comma-separated transforms
+        from ``color``, ``translation``, ``cutout`` (the paper's:
+        ``color,translation,cutout``), applied to every real and generated
+        image the discriminator sees, in both updates. ``None``: off.
+    spectral_norm : bool
+        Spectral normalisation (Miyato et al. 2018) of every Conv2D and Dense
+        kernel of the discriminator; its BatchNorm, if any, stays.
+    r1_weight : float
+        R1 penalty weight gamma (Mescheder et al. 2018): adds
+        ``gamma / 2 * mean ||grad_x D(x)||^2`` at the real images to the
+        discriminator loss; 0 disables it. For the minimax, nonsaturating and
+        hinge losses of models with a linear output (typical gamma: 0.1 to 10).
+    lr_warmup : int
+        Linear warm-up of both learning rates over this many discriminator
+        updates (the rate of update ``k`` is ``lr * min(1, k / lr_warmup)``);
+        0: off.
     checkpoint_every : int
         Write a resumable checkpoint every this many epochs (and after the last).
     source : {"ham10000", "dermamnist"}
@@ -105,6 +145,11 @@ class TrainConfig:
     split: str | None = None
     max_train_images: int | None = None
     mixed_precision: str = "float32"
+    ema_start: int = 0
+    diffaugment: str | None = None
+    spectral_norm: bool = False
+    r1_weight: float = 0.0
+    lr_warmup: int = 0
 
     # ------------------------------------------------------------ defaults
     def resolved(self) -> TrainConfig:
@@ -195,8 +240,9 @@ class TrainConfig:
                 f"sigmoid; use one of the models {', '.join(valid)} or the losses minimax, "
                 "nonsaturating"
             )
-        if c.label_smoothing and c.loss == "wgan-gp":
+        if c.label_smoothing and c.loss in ("wgan-gp", "hinge"):
             raise ValueError("label_smoothing applies to the minimax/nonsaturating losses only")
+        c._validate_recipe()
         if c.max_train_images is not None:
             _positive_int("max_train_images", c.max_train_images)
         if n_train is not None:
@@ -207,6 +253,44 @@ class TrainConfig:
                     f"({available} images); valid values: 1 to {available}"
                 )
         return c
+
+    def _validate_recipe(self) -> None:
+        """Check the fields of :data:`RECIPE_FIELDS` and the hinge loss (resolved config)."""
+        from gan_study.models import ARCHITECTURES, DEFAULTS
+
+        logit = [m for m in ARCHITECTURES if DEFAULTS[m]["output"] == "logit"]
+        if self.loss == "hinge" and DEFAULTS[self.model]["output"] != "logit":
+            raise ValueError(
+                f"loss 'hinge' needs an unbounded discriminator output, but {self.model!r} ends "
+                f"in a sigmoid; use one of the models {', '.join(logit)} or the losses minimax, "
+                "nonsaturating"
+            )
+        if self.diffaugment is not None:
+            from gan_study.diffaugment import parse_policy
+
+            parse_policy(self.diffaugment)
+        if not isinstance(self.spectral_norm, bool):
+            raise ValueError(
+                f"spectral_norm must be a bool (valid values: True, False), "
+                f"got {self.spectral_norm!r}"
+            )
+        if not _number("r1_weight", self.r1_weight) >= 0:
+            raise ValueError(f"r1_weight must be a non-negative number, got {self.r1_weight}")
+        if self.r1_weight and self.loss not in ("minimax", "nonsaturating", "hinge"):
+            raise ValueError(
+                f"r1_weight applies to the losses minimax, nonsaturating, hinge only, "
+                f"not {self.loss!r} (which has its own gradient penalty, gp_weight)"
+            )
+        if self.r1_weight and DEFAULTS[self.model]["output"] != "logit":
+            raise ValueError(
+                f"r1_weight needs a discriminator with an unbounded (logit) output, but "
+                f"{self.model!r} ends in a sigmoid; use one of the models {', '.join(logit)}"
+            )
+        for name in ("ema_start", "lr_warmup"):
+            if _int(name, getattr(self, name)) < 0:
+                raise ValueError(
+                    f"{name} must be a non-negative integer (0 = off), got {getattr(self, name)}"
+                )
 
     # ------------------------------------------------------------ identity
     def to_dict(self) -> dict:
@@ -233,13 +317,26 @@ class TrainConfig:
     def run_name(self) -> str:
         """A readable directory name plus a hash of every resolved parameter.
 
-        For example ``dcgan-28px-seed0-3fa2c1d9``: equal parameters (after
-        filling in the model defaults) give the same name.
+        For example ``dcgan-28px-seed0-f134a446``: equal parameters (after
+        filling in the model defaults) give the same name. Fields of
+        :data:`RECIPE_FIELDS` at their default (off) values are not hashed,
+        so the names of configurations that do not use them are those from
+        before the fields existed.
         """
         c = self.resolved()
-        blob = json.dumps(c.to_dict(), sort_keys=True, separators=(",", ":"))
+        d = {
+            k: v
+            for k, v in c.to_dict().items()
+            if not (k in RECIPE_FIELDS and _same(v, RECIPE_FIELDS[k]))
+        }
+        blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(blob.encode()).hexdigest()[:8]
         return f"{c.model}-{c.image_size}px-seed{c.seed}-{digest}"
+
+
+def _same(value, default) -> bool:
+    """``value == default`` of the same kind (``False`` is not ``0``; ``0`` is ``0.0``)."""
+    return isinstance(value, bool) == isinstance(default, bool) and value == default
 
 
 def _choice(name: str, value, valid: tuple) -> None:

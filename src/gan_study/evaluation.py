@@ -24,16 +24,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from gan_study import classifier as classifier_mod
-from gan_study import metrics
+from gan_study import metrics, store
 
 #: Version of the metrics.json layout; a file with another version is recomputed.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The package modules whose code computes ``metrics.json`` (part of its cache key).
+CODE_MODULES = ("evaluation", "metrics", "classifier", "training")
 METRICS_FILE = "metrics.json"
 
 PROXY_NOTE = (
@@ -76,18 +77,29 @@ def _real_side(key: tuple, compute):
     return _REAL_SIDE[key]
 
 
-def _json_ready(obj):
+def _json_ready(obj, unavailable: dict | None = None, path: str = ""):
+    """``obj`` with numpy types made plain and non-finite floats made ``None``.
+
+    JSON has no NaN; each value replaced by ``None`` is recorded in
+    ``unavailable`` (dotted path -> reason), so that no number goes missing
+    unannounced.
+    """
     if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
+        return {
+            str(k): _json_ready(v, unavailable, f"{path}.{k}" if path else str(k))
+            for k, v in obj.items()
+        }
     if isinstance(obj, (list, tuple)):
-        return [_json_ready(v) for v in obj]
+        return [_json_ready(v, unavailable, f"{path}[{i}]") for i, v in enumerate(obj)]
     if isinstance(obj, np.ndarray):
-        return _json_ready(obj.tolist())
+        return _json_ready(obj.tolist(), unavailable, path)
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
         obj = float(obj)
     if isinstance(obj, float) and not np.isfinite(obj):
+        if unavailable is not None:
+            unavailable.setdefault(path, f"computed as {obj} (not a finite number)")
         return None
     return obj
 
@@ -339,7 +351,12 @@ def evaluate_images(
         "inception": inception,
         "notes": PROXY_NOTE,
     }
-    return _json_ready(result)
+    unavailable: dict[str, str] = {}
+    if ct.get("ct") is None:
+        unavailable["data_copying.ct"] = ct.get("unavailable", "not computed")
+    result = _json_ready(result, unavailable)
+    result["unavailable"] = unavailable
+    return result
 
 
 def format_summary(result: dict) -> str:
@@ -365,16 +382,28 @@ def format_summary(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _classifier_id(clf) -> str:
+    """What identifies a feature extractor: its cache name (which holds its code
+    version, settings and data digest), else a digest of its weights."""
+    if clf.path is not None:
+        return clf.name
+    return "weights-" + store.array_digest(*clf.model.get_weights())
+
+
+def _check_trained_on(run_dir: Path, config, images, labels, data_dir) -> None:
+    """Refuse to score a run against data other than the data it was trained on."""
+    from gan_study import training
+
+    stored = json.loads((run_dir / "config.json").read_text()).get("data", {})
+    found = training.data_fingerprint(images, labels)
+    if stored.get("fingerprint") != found:
+        raise ValueError(
+            f"run {run_dir} was trained on data with fingerprint {stored.get('fingerprint')} "
+            f"({stored.get('source')}, {stored.get('n_train')} images), but the data under "
+            f"{data_dir or '$GAN_STUDY_DATA_DIR'} give {found} ({config.source}, "
+            f"{len(images)} images): evaluate it with the data root it was trained on "
+            "(--data-dir / GAN_STUDY_DATA_DIR)"
+        )
 
 
 def evaluate_run(
@@ -415,14 +444,21 @@ def evaluate_run(
     -------
     dict
         The content of ``metrics.json`` (see :func:`evaluate_images`), plus
-        ``run_dir``, ``model``, ``conditional`` and ``generator``. An existing
-        ``metrics.json`` with the same ``n``, ``seed``, generator, feature
-        extractor and schema is returned without recomputation.
+        ``run_dir``, ``model``, ``conditional``, ``generator`` and
+        ``cache_key``. An existing ``metrics.json`` is returned without
+        recomputation only when its ``cache_key`` is the one computed now
+        (:func:`gan_study.store.cache_key`): the same code of
+        :data:`CODE_MODULES`, the same generator file, feature extractor and
+        real arrays (by digest), and the same ``n``, ``seed`` and schema.
+        Anything else recomputes it.
 
     Raises
     ------
     FileNotFoundError
         ``run_dir`` does not exist, has no ``config.json`` or is not finished.
+    ValueError
+        The data under ``data_dir`` are not the data the run was trained on
+        (their fingerprint differs from the one in ``config.json``).
     """
     from gan_study import data as data_mod
     from gan_study import training
@@ -438,31 +474,39 @@ def evaluate_run(
         image_size=config.image_size,
         data_dir=data_dir,
     )
+    gan_train, gan_labels = training.training_images(
+        config, data_dir, data.train.images, data.train.labels
+    )
+    _check_trained_on(run_dir, config, gan_train, gan_labels, data_dir)
     if clf is None:
-        clf_name = classifier_mod.cache_name(data, **classifier_mod.DEFAULT_PARAMS)
+        clf_id = classifier_mod.cache_name(data, **classifier_mod.DEFAULT_PARAMS)
     else:
-        clf_name = clf.name
+        clf_id = _classifier_id(clf)
+    key = store.cache_key(
+        code=store.code_version(*CODE_MODULES),
+        inputs={
+            "generator": store.file_digest(training.generator_path(run_dir, ema=ema)),
+            "feature_extractor": clf_id,
+            "real": store.array_digest(
+                data.train.images, data.train.labels, data.test.images, data.test.labels
+            ),
+            "gan_train": store.array_digest(gan_train),
+        },
+        params={"schema": SCHEMA_VERSION, "n": n, "seed": seed, "generator": generator_name},
+    )
     out_path = run_dir / METRICS_FILE
     if out_path.is_file():
         try:
             cached = json.loads(out_path.read_text())
         except json.JSONDecodeError:
             cached = None  # a damaged file is recomputed and replaced
-        if (
-            isinstance(cached, dict)
-            and cached.get("schema") == SCHEMA_VERSION
-            and cached.get("n") == n
-            and cached.get("seed") == seed
-            and cached.get("generator") == generator_name
-            and cached.get("feature_extractor", {}).get("name") == clf_name
-        ):
+        if isinstance(cached, dict) and cached.get("cache_key") == key:
             return cached
 
     generator = training.load_generator(run_dir, ema=ema)
     conditional = len(generator.inputs) == 2
     labels = labels_like(data.train.labels, n, seed) if conditional else None
     fake = training.generate(generator, n, seed, labels=labels)
-    gan_train, _ = training.training_images(config, data_dir, data.train.images, data.train.labels)
     if clf is None:
         clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
     result = evaluate_images(
@@ -479,6 +523,7 @@ def evaluate_run(
         model=config.model,
         conditional=conditional,
         generator=generator_name,
+        cache_key=key,
     )
-    _write_json_atomic(out_path, result)
+    store.atomic_write_json(out_path, result)
     return result

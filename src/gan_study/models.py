@@ -21,6 +21,9 @@ Conventions shared by all models
   did (``GAN.output == "probability"``).
 * The last layer of every model computes in float32, so mixed-precision
   training keeps its losses and images in full precision.
+* ``spectral_norm=True`` wraps every Conv2D and Dense layer of the
+  discriminator in :class:`SpectralNorm` (Miyato et al. 2018); everything
+  else, BatchNorm included, stays as the architecture defines it.
 
 This module knows nothing about data files or training loops; see
 :mod:`gan_study.training`.
@@ -31,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 ARCHITECTURES = ("seed_baseline", "dcgan", "cdcgan", "wgan_gp")
 SUPPORTED_SIZES = (28, 32, 64)
@@ -148,6 +151,124 @@ DEFAULTS: dict[str, dict] = {
 }
 
 
+# ------------------------------------------------------------ spectral norm
+@keras.saving.register_keras_serializable(package="gan_study")
+class SpectralNorm(layers.Wrapper):
+    """Spectral normalisation of a Conv2D or Dense kernel (Miyato et al. 2018).
+
+    The wrapped layer computes with ``W / sigma(W)``, where ``sigma(W)`` is the
+    largest singular value of the kernel reshaped to ``(fan_in, units)``,
+    estimated by power iteration with a persistent vector ``u``: each call in
+    training mode runs ``power_iterations`` steps ``v = normalise(W u)``,
+    ``u = normalise(W^T v)`` and stores ``u``; then ``sigma = v^T W u`` with
+    ``u`` and ``v`` held constant, so the gradient flows through
+    ``W / sigma(W)`` as in the paper's Algorithm 1. In inference mode ``u`` is
+    not updated. ``u`` is a non-trainable weight of this layer, so it is part
+    of ``model.variables`` and therefore of the trainer's checkpoint.
+
+    Why not ``keras.layers.SpectralNormalization``: that wrapper *assigns*
+    ``W / sigma`` to the kernel variable on every training call and then
+    differentiates with respect to the normalised kernel, i.e. it projects
+    the weights instead of reparameterising them; the gradient misses the
+    ``d sigma / d W`` term of the paper, and each extra discriminator call in
+    a step (real, fake, R1) rescales the stored kernel again.
+
+    Parameters
+    ----------
+    layer : keras.layers.Conv2D or keras.layers.Dense
+        The layer to normalise (its kernel is still its own trainable weight).
+    power_iterations : int
+        Power-iteration steps per training call (the paper: 1).
+    eps : float
+        Added to norms before dividing.
+
+    References
+    ----------
+    .. [1] T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida, "Spectral
+       Normalization for Generative Adversarial Networks", ICLR 2018,
+       arXiv:1802.05957.
+    """
+
+    def __init__(self, layer, power_iterations: int = 1, eps: float = 1e-12, **kwargs):
+        if not isinstance(layer, (layers.Conv2D, layers.Dense)):
+            raise TypeError(
+                f"SpectralNorm wraps Conv2D or Dense layers, got {type(layer).__name__}"
+            )
+        if power_iterations < 1:
+            raise ValueError(f"power_iterations must be >= 1, got {power_iterations}")
+        kwargs.setdefault("dtype", layer.dtype_policy)
+        kwargs["autocast"] = False  # the power iteration reads the float32 kernel
+        super().__init__(layer, **kwargs)
+        self.power_iterations = power_iterations
+        self.eps = eps
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        units = int(self.layer.kernel.shape[-1])
+        self.u = self.add_weight(
+            shape=(1, units),
+            initializer=keras.initializers.RandomNormal(0.0, 1.0),
+            trainable=False,
+            name="power_iteration_u",
+            dtype="float32",
+        )
+
+    def _normalise(self, x):
+        return x / (ops.sqrt(ops.sum(ops.square(x))) + self.eps)
+
+    def sigma(self, training: bool = False):
+        """The power-iteration estimate of the kernel's largest singular value.
+
+        In training mode it also advances (and stores) ``u`` first.
+        """
+        w = ops.reshape(ops.cast(self.layer.kernel, "float32"), (-1, self.u.shape[-1]))
+        u = ops.convert_to_tensor(self.u)
+        steps = self.power_iterations if training else 0
+        for _ in range(steps):
+            v = self._normalise(ops.matmul(u, ops.transpose(w)))
+            u = self._normalise(ops.matmul(v, w))
+        u = ops.stop_gradient(u)
+        if steps:
+            self.u.assign(u)
+        v = ops.stop_gradient(self._normalise(ops.matmul(u, ops.transpose(w))))
+        return ops.sum(ops.matmul(v, w) * u)
+
+    def normalized_kernel(self, training: bool = False):
+        """``W / sigma(W)`` in float32 (see :meth:`sigma`)."""
+        return ops.cast(self.layer.kernel, "float32") / self.sigma(training)
+
+    def call(self, inputs, training=None):
+        layer = self.layer
+        dtype = layer.compute_dtype
+        kernel = ops.cast(self.normalized_kernel(bool(training)), dtype)
+        x = ops.cast(inputs, dtype)
+        if isinstance(layer, layers.Conv2D):
+            x = layer.convolution_op(x, kernel)
+            if layer.use_bias:
+                shape = (1, 1, 1, -1) if layer.data_format == "channels_last" else (1, -1, 1, 1)
+                x = ops.add(x, ops.reshape(ops.cast(layer.bias, dtype), shape))
+        else:
+            x = ops.matmul(x, kernel)
+            if layer.bias is not None:
+                x = ops.add(x, ops.cast(layer.bias, dtype))
+        return layer.activation(x) if layer.activation is not None else x
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("autocast", None)
+        return {**config, "power_iterations": self.power_iterations, "eps": self.eps}
+
+
+def _sn(layer, spectral_norm: bool):
+    """``layer`` wrapped in :class:`SpectralNorm` when asked, else unchanged."""
+    if not spectral_norm:
+        return layer
+    return SpectralNorm(layer, name=f"{layer.name}_sn")
+
+
 def _check(image_size: int, latent_dim: int) -> None:
     if image_size not in SUPPORTED_SIZES:
         raise ValueError(
@@ -175,7 +296,9 @@ def _plan(image_size: int) -> tuple[int, int]:
 
 
 # ----------------------------------------------------------------- seed baseline
-def seed_baseline(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Model, keras.Model]:
+def seed_baseline(
+    image_size: int = 28, latent_dim: int = 100, spectral_norm: bool = False
+) -> tuple[keras.Model, keras.Model]:
     """The original report's GAN (its Fig. 8), reproduced with one fix.
 
     Generator: ``z`` -> Dense(g*g*128) -> Reshape(g, g, 128) -> BatchNorm ->
@@ -202,6 +325,8 @@ def seed_baseline(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Mo
         Image side in pixels.
     latent_dim : int
         Length of the latent code (the report's ``codings_size = 100``).
+    spectral_norm : bool
+        Wrap the discriminator's Conv2D/Dense layers in :class:`SpectralNorm`.
 
     Returns
     -------
@@ -231,14 +356,14 @@ def seed_baseline(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Mo
     discriminator = keras.Sequential(
         [
             keras.Input((image_size, image_size, 3)),
-            layers.Conv2D(64, 5, strides=2, padding="same"),
+            _sn(layers.Conv2D(64, 5, strides=2, padding="same"), spectral_norm),
             layers.LeakyReLU(0.2),
             layers.Dropout(0.4),
-            layers.Conv2D(128, 5, strides=2, padding="same"),
+            _sn(layers.Conv2D(128, 5, strides=2, padding="same"), spectral_norm),
             layers.LeakyReLU(0.2),
             layers.Dropout(0.4),
             layers.Flatten(),
-            layers.Dense(1),
+            _sn(layers.Dense(1), spectral_norm),
             layers.Activation("sigmoid", dtype="float32"),
         ],
         name="seed_baseline_discriminator",
@@ -270,18 +395,19 @@ def _dcgan_generator_body(x, image_size: int, name: str):
     return layers.Activation("tanh", dtype="float32", name=f"{name}_image")(x)
 
 
-def _conv_features(x, image_size: int, norm: str | None):
+def _conv_features(x, image_size: int, norm: str | None, spectral_norm: bool = False):
     """Stride-2 convolutions with LeakyReLU 0.2; ``norm`` on all but the first."""
     _, n_down = _plan(image_size)
     for i in range(n_down):
-        x = layers.Conv2D(
+        conv = layers.Conv2D(
             64 * 2**i,
             5,
             strides=2,
             padding="same",
             use_bias=(i == 0 or norm is None),
             kernel_initializer=_init(),
-        )(x)
+        )
+        x = _sn(conv, spectral_norm)(x)
         if i > 0 and norm == "batch":
             x = layers.BatchNormalization()(x)
         elif i > 0 and norm == "layer":
@@ -290,7 +416,9 @@ def _conv_features(x, image_size: int, norm: str | None):
     return layers.Flatten()(x)
 
 
-def dcgan(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Model, keras.Model]:
+def dcgan(
+    image_size: int = 28, latent_dim: int = 100, spectral_norm: bool = False
+) -> tuple[keras.Model, keras.Model]:
     """Deep convolutional GAN following Radford, Metz & Chintala (2015).
 
     The architecture guidelines of the paper (its section 3), applied at 28,
@@ -311,6 +439,9 @@ def dcgan(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Model, ker
     ----------
     image_size : {28, 32, 64}
     latent_dim : int
+    spectral_norm : bool
+        Wrap the discriminator's Conv2D/Dense layers in :class:`SpectralNorm`
+        (its BatchNorm stays).
 
     Returns
     -------
@@ -326,9 +457,9 @@ def dcgan(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Model, ker
     z = keras.Input((latent_dim,), name="z")
     generator = keras.Model(z, _dcgan_generator_body(z, image_size, "g"), name="dcgan_generator")
     image = keras.Input((image_size, image_size, 3), name="image")
-    logit = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logit")(
-        _conv_features(image, image_size, norm="batch")
-    )
+    logit = _sn(
+        layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logit"), spectral_norm
+    )(_conv_features(image, image_size, norm="batch", spectral_norm=spectral_norm))
     discriminator = keras.Model(image, logit, name="dcgan_discriminator")
     return generator, discriminator
 
@@ -361,7 +492,10 @@ class _Projection(layers.Layer):
 
 
 def cdcgan(
-    image_size: int = 28, latent_dim: int = 100, num_classes: int = NUM_CLASSES
+    image_size: int = 28,
+    latent_dim: int = 100,
+    num_classes: int = NUM_CLASSES,
+    spectral_norm: bool = False,
 ) -> tuple[keras.Model, keras.Model]:
     """Class-conditional DCGAN: label embedding in G, projection discriminator.
 
@@ -390,6 +524,9 @@ def cdcgan(
     latent_dim : int
     num_classes : int
         Number of classes (7 for HAM10000, in :data:`gan_study.data.CLASS_NAMES` order).
+    spectral_norm : bool
+        Wrap the discriminator's Conv2D/Dense layers in :class:`SpectralNorm`
+        (the class embedding of the projection is not normalised).
 
     Returns
     -------
@@ -417,9 +554,11 @@ def cdcgan(
 
     image = keras.Input((image_size, image_size, 3), name="image")
     d_label = keras.Input((), dtype="int32", name="label")
-    features = _conv_features(image, image_size, norm="batch")
+    features = _conv_features(image, image_size, norm="batch", spectral_norm=spectral_norm)
     features = layers.Activation("linear", dtype="float32")(features)
-    unconditional = layers.Dense(1, kernel_initializer=_init(), dtype="float32")(features)
+    unconditional = _sn(
+        layers.Dense(1, kernel_initializer=_init(), dtype="float32"), spectral_norm
+    )(features)
     projection = _Projection(num_classes, dtype="float32")([features, d_label])
     logit = layers.Add(dtype="float32", name="logit")([unconditional, projection])
     discriminator = keras.Model([image, d_label], logit, name="cdcgan_discriminator")
@@ -427,7 +566,9 @@ def cdcgan(
 
 
 # ---------------------------------------------------------------------- WGAN-GP
-def wgan_gp(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Model, keras.Model]:
+def wgan_gp(
+    image_size: int = 28, latent_dim: int = 100, spectral_norm: bool = False
+) -> tuple[keras.Model, keras.Model]:
     """Wasserstein GAN with gradient penalty (Gulrajani et al., 2017).
 
     The generator is the :func:`dcgan` generator. The critic is the DCGAN
@@ -444,6 +585,8 @@ def wgan_gp(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Model, k
     ----------
     image_size : {28, 32, 64}
     latent_dim : int
+    spectral_norm : bool
+        Wrap the critic's Conv2D/Dense layers in :class:`SpectralNorm`.
 
     Returns
     -------
@@ -458,9 +601,10 @@ def wgan_gp(image_size: int = 28, latent_dim: int = 100) -> tuple[keras.Model, k
     z = keras.Input((latent_dim,), name="z")
     generator = keras.Model(z, _dcgan_generator_body(z, image_size, "g"), name="wgan_gp_generator")
     image = keras.Input((image_size, image_size, 3), name="image")
-    score = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="critic_score")(
-        _conv_features(image, image_size, norm="layer")
-    )
+    score = _sn(
+        layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="critic_score"),
+        spectral_norm,
+    )(_conv_features(image, image_size, norm="layer", spectral_norm=spectral_norm))
     critic = keras.Model(image, score, name="wgan_gp_critic")
     return generator, critic
 
@@ -469,7 +613,11 @@ _BUILDERS = {"seed_baseline": seed_baseline, "dcgan": dcgan, "cdcgan": cdcgan, "
 
 
 def build(
-    name: str, image_size: int = 28, latent_dim: int = 100, num_classes: int = NUM_CLASSES
+    name: str,
+    image_size: int = 28,
+    latent_dim: int = 100,
+    num_classes: int = NUM_CLASSES,
+    spectral_norm: bool = False,
 ) -> GAN:
     """Build an untrained GAN by name, with its paper's training defaults.
 
@@ -480,6 +628,13 @@ def build(
     latent_dim : int
     num_classes : int
         Used by the conditional model only.
+    spectral_norm : bool
+        Spectral normalisation (:class:`SpectralNorm`) of every Conv2D and
+        Dense kernel of the discriminator. The architecture is otherwise
+        unchanged: the DCGAN-style discriminators keep their BatchNorm (the
+        SN-GAN discriminators of Miyato et al. have none; BatchNorm after a
+        normalised convolution rescales its output again, so the network as a
+        whole is not 1-Lipschitz, only each kernel is normalised).
 
     Returns
     -------
@@ -493,9 +648,9 @@ def build(
     if name not in _BUILDERS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(ARCHITECTURES)}")
     if name == "cdcgan":
-        generator, discriminator = cdcgan(image_size, latent_dim, num_classes)
+        generator, discriminator = cdcgan(image_size, latent_dim, num_classes, spectral_norm)
     else:
-        generator, discriminator = _BUILDERS[name](image_size, latent_dim)
+        generator, discriminator = _BUILDERS[name](image_size, latent_dim, spectral_norm)
     return GAN(
         generator=generator,
         discriminator=discriminator,

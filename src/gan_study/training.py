@@ -12,6 +12,7 @@ directory (named after the configuration, see :meth:`TrainConfig.run_name`)::
     generator.keras        the final generator
     generator_ema.keras    the final EMA generator -- written LAST: its presence marks
                            a finished run
+    .lock                  the lock a training process holds (its pid inside, for messages)
 
 How one step works
 ------------------
@@ -39,6 +40,23 @@ permutation seed ``seed * 100003 + e``, so the data order depends on the epoch n
 only and a resumed run sees the same batches as an uninterrupted one. Same
 seed, same machine: identical weights and history (``seconds`` aside).
 
+Interruption, divergence and concurrency
+----------------------------------------
+Every file is written under a temporary name (``NAME.tmp<PID>``) and renamed,
+so a killed process never leaves a half-written file under a real name. A
+process that trains holds an exclusive lock (``fcntl.flock``) on
+``run_dir/.lock`` for the whole training: a second process on the same run
+directory fails with :class:`RunDirectoryBusy` (or waits, ``wait=True``).
+The kernel releases the lock when its holder dies, so a killed run leaves no
+stale lock; once the lock is held, temporary files left by a killed writer
+are removed. An interrupted run (``KeyboardInterrupt``, SIGKILL) resumes
+from its last checkpoint when trained again; Ctrl-C raises
+:class:`TrainingInterrupted`, which names that checkpoint's epoch. A run
+whose losses stop being finite raises :class:`TrainingDiverged`. When an
+interrupted or failed call had not written a checkpoint yet, what it created
+is removed again (the run directory itself if it created it), so nothing
+half-written is left; a run with a checkpoint keeps it.
+
 Progress
 --------
 One plain-text ``tqdm`` bar over epochs (not ``tqdm.auto``: a notebook
@@ -56,6 +74,8 @@ import json
 import logging
 import os
 import platform
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -102,13 +122,18 @@ _CHECKPOINT = "checkpoints/state.npz"
 
 # ------------------------------------------------------------------ helpers
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``path`` through ``path.tmp<PID>`` (removed again if the write fails)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -116,9 +141,14 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 
 def _save_model_atomic(model, path: Path) -> None:
+    """``model.save`` through ``STEM.tmp<PID>.keras`` (removed again if the save fails)."""
     tmp = path.with_name(path.stem + f".tmp{os.getpid()}.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _fingerprint(images: np.ndarray, labels: np.ndarray) -> str:
@@ -170,6 +200,36 @@ def _git_commit() -> str | None:
 def is_finished(run_dir) -> bool:
     """Whether ``run_dir`` holds a finished run (its last file, the EMA generator, exists)."""
     return (Path(run_dir) / FINISHED_MARKER).is_file()
+
+
+def data_fingerprint(images: np.ndarray, labels: np.ndarray) -> str:
+    """The digest of a run's training images and labels kept in ``config.json``.
+
+    The evaluation compares it with the data it is given, so a run is never
+    scored against data it did not see.
+    """
+    return _fingerprint(images, labels)
+
+
+def generator_path(run_dir, ema: bool = True) -> Path:
+    """The file of a run's final generator (EMA or raw), whether or not it exists yet."""
+    return Path(run_dir) / (FINISHED_MARKER if ema else "generator.keras")
+
+
+def generator_id(run_dir, ema: bool = True) -> str:
+    """The run's name and a digest of its generator file: what identifies its weights.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the run has no such generator (it is not finished).
+    """
+    from gan_study import store
+
+    path = generator_path(run_dir, ema)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: the run in {run_dir} is not finished")
+    return f"{Path(run_dir).name}:{store.file_digest(path)}"
 
 
 def load_config(run_dir) -> TrainConfig:
@@ -331,7 +391,28 @@ def _grid_png(images: np.ndarray, cols: int) -> bytes:
 
 # ------------------------------------------------------------ the trainer
 class _Trainer:
-    """Models, optimisers, EMA generator, RNG and the one train step."""
+    """Models, optimisers, EMA generator, RNG and the one train step.
+
+    The options of the faster recipe, all off by default (and then not one
+    operation or random draw differs from the plain step):
+
+    * ``diffaugment``: the real and the generated batch each go through
+      :func:`gan_study.diffaugment.augment` (fresh draws from ``self.rng``)
+      before D sees them; the one augmented fake feeds both losses, as in
+      the paper's code. With ``wgan-gp`` the gradient penalty interpolates
+      between the augmented batches (the images D sees).
+    * ``r1_weight``: D's forward pass on the real batch runs inside
+      :func:`gan_study.losses.r1_penalty`, which returns both the scores and
+      the penalty (the gradient is taken with respect to the un-augmented
+      images, through DiffAugment, as in the paper's code); the loss gets
+      ``r1_weight / 2 * R1`` and the ``gp`` column reports R1.
+    * ``spectral_norm``: built into D by :func:`gan_study.models.build`; its
+      power-iteration vectors are weights of D, hence checkpointed.
+    * ``lr_warmup``: a linear warm-up schedule on each optimiser
+      (:meth:`_warmup_schedule`), a function of the optimiser's
+      (checkpointed) iteration count.
+    * ``ema_start``: see :meth:`_update_ema`.
+    """
 
     def __init__(self, config: TrainConfig):
         import keras
@@ -340,21 +421,26 @@ class _Trainer:
         from gan_study import models
 
         self.config = c = config
-        self.gan = gan = models.build(c.model, c.image_size, c.latent_dim)
+        self.gan = gan = models.build(
+            c.model, c.image_size, c.latent_dim, spectral_norm=c.spectral_norm
+        )
         self.G, self.D = gan.generator, gan.discriminator
         self.G_ema = keras.models.clone_model(self.G)
         self.G_ema.set_weights(self.G.get_weights())
-        self.opt_g = self._optimizer(c.lr_g)
+        # G's k-th update comes with D's (k * n_critic)-th: both warm up over D updates
+        self.opt_g = self._optimizer(c.lr_g, d_updates_per_update=c.n_critic)
         self.opt_d = self._optimizer(c.lr_d)
         self.opt_g.build(self.G.trainable_variables)
         self.opt_d.build(self.D.trainable_variables)
         self.rng = tf.random.Generator.from_seed(c.seed)
         self.step = tf.function(self._step)
 
-    def _optimizer(self, lr):
+    def _optimizer(self, lr, d_updates_per_update: int = 1):
         import keras
 
         c = self.config
+        if c.lr_warmup:
+            lr = self._warmup_schedule(lr, c.lr_warmup, d_updates_per_update)
         if c.optimizer == "adam":
             opt = keras.optimizers.Adam(lr, beta_1=c.beta_1, beta_2=c.beta_2)
         else:
@@ -362,6 +448,27 @@ class _Trainer:
         if c.mixed_precision == "mixed_float16":
             opt = keras.optimizers.LossScaleOptimizer(opt)
         return opt
+
+    @staticmethod
+    def _warmup_schedule(lr: float, warmup: int, d_updates_per_update: int):
+        """``lr * min(1, k / warmup)`` at the optimiser's update that is D's ``k``-th.
+
+        A function of the optimiser's iteration count ``i`` (its ``i + 1``-th
+        update is D's ``k = (i + 1) * d_updates_per_update``-th), which the
+        checkpoint holds, so a resumed run continues the same schedule.
+        """
+        import keras
+        from keras import ops
+
+        class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
+            def __call__(self, step):
+                k = (ops.cast(step, "float32") + 1.0) * float(d_updates_per_update)
+                return lr * ops.minimum(1.0, k / float(warmup))
+
+            def get_config(self):
+                return {"lr": lr, "warmup": warmup, "d_updates_per_update": d_updates_per_update}
+
+        return LinearWarmup()
 
     # variables that make up the resumable state, in a fixed order
     def state_variables(self) -> dict[str, list]:
@@ -377,6 +484,14 @@ class _Trainer:
     def _inputs(self, x, labels):
         return [x, labels] if self.gan.conditional else x
 
+    def _augment(self, images):
+        """DiffAugment (fresh draws from ``self.rng``) when configured, else ``images``."""
+        if self.config.diffaugment is None:
+            return images
+        from gan_study import diffaugment
+
+        return diffaugment.augment(images, self.config.diffaugment, self.rng)
+
     def _step(self, real, labels, update_g: bool):
         import tensorflow as tf
 
@@ -384,25 +499,31 @@ class _Trainer:
         batch = tf.shape(real)[0]
         labels = tf.cast(labels, tf.int32)
         z = self.rng.normal((batch, c.latent_dim))
+
+        def critic(x):
+            return self.D(self._inputs(x, labels), training=True)
+
         with (
             tf.GradientTape() as d_tape,
             tf.GradientTape(watch_accessed_variables=update_g) as g_tape,
         ):
             fake = self.G(self._inputs(z, labels), training=True)
-            d_real = self.D(self._inputs(real, labels), training=True)
-            d_fake = self.D(self._inputs(fake, labels), training=True)
+            gp = tf.constant(0.0)
+            if c.r1_weight:  # R1 through DiffAugment, w.r.t. the un-augmented reals
+                gp, d_real = losses.r1_penalty(lambda x: critic(self._augment(x)), real)
+            else:
+                real_seen = self._augment(real)
+                d_real = critic(real_seen)
+            fake_seen = self._augment(fake)  # one augmented fake feeds both losses
+            d_fake = critic(fake_seen)
             d_loss = losses.discriminator_loss(
                 d_real, d_fake, c.loss, gan.output, c.label_smoothing
             )
-            gp = tf.constant(0.0)
-            if c.loss == "wgan-gp":
+            if c.r1_weight:
+                d_loss = d_loss + 0.5 * c.r1_weight * gp
+            if c.loss == "wgan-gp":  # never with r1_weight (validate refuses it)
                 eps = self.rng.uniform((batch, 1, 1, 1))
-                gp = losses.gradient_penalty(
-                    lambda x: self.D(self._inputs(x, labels), training=True),
-                    real,
-                    tf.stop_gradient(fake),
-                    eps,
-                )
+                gp = losses.gradient_penalty(critic, real_seen, tf.stop_gradient(fake_seen), eps)
                 d_loss = d_loss + c.gp_weight * gp
             g_loss = losses.generator_loss(d_fake, c.loss, gan.output)
             d_scaled = self._scale(self.opt_d, d_loss)
@@ -417,7 +538,8 @@ class _Trainer:
             g_norm = self._norm(self.opt_g, g_grads)
             self.opt_g.apply(g_grads, self.G.trainable_variables)
             self._update_ema()
-        if gan.output == "logit" and c.loss != "wgan-gp":
+        # probabilities for the cross-entropy losses; raw scores for wgan-gp and hinge
+        if gan.output == "logit" and c.loss in ("minimax", "nonsaturating"):
             d_real, d_fake = tf.sigmoid(d_real), tf.sigmoid(d_fake)
         return {
             "d_loss": d_loss,
@@ -442,10 +564,22 @@ class _Trainer:
         return norm
 
     def _update_ema(self) -> None:
+        """Move the EMA generator towards G (called after G's update).
+
+        ``t`` is the number of generator updates so far. With ``ema_start``
+        ``s > 0`` the EMA generator copies G while ``t <= s`` and the warm-up
+        rule restarts from there: ``decay = min(ema_decay, (1 + t - s) / (10
+        + t - s))``. Both depend on the checkpointed iteration count only.
+        """
         import tensorflow as tf
 
         t = tf.cast(self.opt_g.iterations, tf.float32)
+        start = self.config.ema_start
+        if start:
+            t = tf.maximum(t - float(start), 0.0)
         decay = tf.minimum(self.config.ema_decay, (1.0 + t) / (10.0 + t))
+        if start:
+            decay = tf.where(t > 0.0, decay, 0.0)
         for e, v in zip(self.G_ema.trainable_variables, self.G.trainable_variables, strict=True):
             e.assign(decay * e + (1.0 - decay) * tf.cast(v, e.dtype))
         for e, v in zip(
@@ -474,8 +608,11 @@ class _Trainer:
                     f"checkpoint {path} has no per-step log (written by an older version); "
                     "delete the run directory to train it again"
                 )
-            stored = json.loads(str(f["config"]))
-            if stored != json.loads(json.dumps(self.config.to_dict(), sort_keys=True)):
+            # through from_dict: a checkpoint written before a field existed gets its default
+            stored = TrainConfig.from_dict(json.loads(str(f["config"]))).to_dict()
+            if json.loads(json.dumps(stored, sort_keys=True)) != json.loads(
+                json.dumps(self.config.to_dict(), sort_keys=True)
+            ):
                 raise ValueError(f"checkpoint {path} belongs to a different configuration")
             for group, variables in self.state_variables().items():
                 for i, v in enumerate(variables):
@@ -573,6 +710,285 @@ def _dtype_policy(name: str):
         keras.mixed_precision.set_global_policy(previous)
 
 
+# ------------------------------------------------ interruption, divergence, locking
+class RunDirectoryBusy(RuntimeError):
+    """Another process holds the lock of the run directory: it is training that run.
+
+    Attributes
+    ----------
+    run_dir : pathlib.Path
+    pid : int or None
+        The holder's process id as it wrote it into ``run_dir/.lock`` (None if unreadable).
+    """
+
+    def __init__(self, run_dir, pid: int | None):
+        self.run_dir, self.pid = Path(run_dir), pid
+        who = f"pid {pid}" if pid is not None else "pid unknown"
+        super().__init__(
+            f"run directory {run_dir} is being trained by another process ({who}); wait for "
+            "it (train(..., wait=True), gan-study train --wait) or choose another run_dir"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.run_dir, self.pid))
+
+
+class TrainingDiverged(FloatingPointError):
+    """The losses of an epoch were not finite.
+
+    Attributes
+    ----------
+    run_dir : pathlib.Path
+    epoch : int
+        The epoch whose mean discriminator or generator loss was NaN or infinite.
+    checkpoint_epoch : int or None
+        The epoch of the run's last checkpoint, which is kept; None when the
+        run had none (then what the call created was removed, see ``removed``).
+    removed : str or None
+        What was removed, in words (None when nothing was).
+    """
+
+    def __init__(self, run_dir, epoch, d_loss, g_loss, checkpoint_epoch, removed):
+        self.run_dir, self.epoch, self.d_loss, self.g_loss = Path(run_dir), epoch, d_loss, g_loss
+        self.checkpoint_epoch, self.removed = checkpoint_epoch, removed
+        msg = (
+            f"training diverged at epoch {epoch} (d_loss={d_loss}, g_loss={g_loss}); lower the "
+            "learning rates (lr_g, lr_d) or change the loss"
+        )
+        if checkpoint_epoch is None:
+            msg += "; no checkpoint had been written, so nothing was kept"
+            msg += f" ({removed})" if removed else ""
+        else:
+            msg += (
+                f"; {run_dir} keeps its checkpoint of epoch {checkpoint_epoch} (the same "
+                f"configuration resumes from it and diverges again: change the configuration, "
+                f"or delete {run_dir})"
+            )
+        super().__init__(msg)
+
+    def __reduce__(self):
+        args = (self.run_dir, self.epoch, self.d_loss, self.g_loss)
+        return (type(self), (*args, self.checkpoint_epoch, self.removed))
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training was interrupted (Ctrl-C): it resumes from ``checkpoint_epoch`` when run again.
+
+    Attributes
+    ----------
+    run_dir : pathlib.Path
+    checkpoint_epoch : int or None
+        The epoch of the last checkpoint; None when there was none yet (then
+        what the call created was removed and a new call starts afresh).
+    removed : str or None
+        What was removed, in words (None when nothing was).
+    """
+
+    def __init__(self, run_dir, checkpoint_epoch: int | None, removed: str | None):
+        self.run_dir, self.checkpoint_epoch, self.removed = Path(run_dir), checkpoint_epoch, removed
+        if checkpoint_epoch is None:
+            msg = "training interrupted before its first checkpoint; nothing was kept"
+            msg += f" ({removed})" if removed else ""
+        else:
+            msg = (
+                "training interrupted; train again with the same configuration and run_dir to "
+                f"resume from the last checkpoint (epoch {checkpoint_epoch})"
+            )
+        super().__init__(msg)
+
+    def __reduce__(self):
+        return (type(self), (self.run_dir, self.checkpoint_epoch, self.removed))
+
+
+class _Diverged(Exception):
+    """Raised by :func:`_run`; :func:`train` turns it into :class:`TrainingDiverged`."""
+
+    def __init__(self, epoch, d_loss, g_loss):
+        super().__init__(epoch, d_loss, g_loss)
+        self.epoch, self.d_loss, self.g_loss = epoch, d_loss, g_loss
+
+
+_LOCK_FILE = ".lock"
+#: Temporary names of :func:`_atomic_write_bytes` and :func:`_save_model_atomic`.
+_TEMP_NAME = re.compile(r"\.tmp\d+(\.keras)?$")
+
+
+def checkpoint_epoch(run_dir) -> int | None:
+    """The epoch of the last checkpoint in ``run_dir`` (None when it has none).
+
+    Reads only the ``epoch`` entry of ``checkpoints/state.npz``.
+    """
+    path = Path(run_dir) / _CHECKPOINT
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as f:
+        return int(f["epoch"])
+
+
+def _check_run_dir_path(run_dir: Path) -> None:
+    """Refuse a ``run_dir`` that is, or lies below, something other than a directory."""
+    for p in (run_dir, *run_dir.parents):
+        if p.is_symlink() or p.exists():
+            if p.is_dir():
+                return
+            if p == run_dir:
+                raise ValueError(
+                    f"run directory {run_dir} exists and is not a directory; choose another "
+                    "run_dir (gan-study train --run-dir DIR) or move the file away"
+                )
+            raise ValueError(
+                f"cannot create run directory {run_dir}: {p} is not a directory; choose "
+                "another run_dir (gan-study train --run-dir DIR)"
+            )
+
+
+def _stored_meta(run_dir: Path, config: TrainConfig) -> dict | None:
+    """``config.json`` of ``run_dir`` (None if absent), checked against ``config``."""
+    path = run_dir / "config.json"
+    if not path.is_file():
+        return None
+    stored = json.loads(path.read_text())
+    try:  # through from_dict: a run written before a field existed has its default
+        recorded = TrainConfig.from_dict(stored.get("config", {})).to_dict()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"run directory {run_dir} holds a configuration this version cannot read ({exc}); "
+            "choose another run_dir or delete it"
+        ) from None
+    if recorded != config.to_dict():
+        diff = {
+            k: (recorded.get(k), v) for k, v in config.to_dict().items() if recorded.get(k) != v
+        }
+        raise ValueError(
+            f"run directory {run_dir} holds a different configuration "
+            f"(field: (stored, requested) = {diff}); choose another run_dir or delete it"
+        )
+    return stored
+
+
+def _check_stored_data(run_dir: Path, stored: dict | None, fingerprint: str) -> None:
+    if stored is not None and stored.get("data", {}).get("fingerprint") != fingerprint:
+        raise ValueError(
+            f"run directory {run_dir} was trained on different data "
+            f"({stored.get('data')}); choose another run_dir or delete it"
+        )
+
+
+def _remove_temp_files(run_dir: Path) -> list[Path]:
+    """Remove the temporary files (``*.tmp<PID>``) of writers that died in ``run_dir``.
+
+    Called with the run's lock held: no live process of this module writes
+    there then, so every such file is left over from a killed one.
+    """
+    removed = []
+    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples"):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and _TEMP_NAME.search(path.name):
+                path.unlink()
+                removed.append(path)
+    if removed:
+        log.info("removed %d leftover temporary file(s) in %s", len(removed), run_dir)
+    return removed
+
+
+def _read_pid(fd: int) -> int | None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    text = os.read(fd, 64).decode(errors="replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    own = os.fstat(fd)
+    return (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)
+
+
+class _RunLock:
+    """The exclusive ``flock`` on ``run_dir/.lock``, held while this process trains there.
+
+    Entering creates ``run_dir`` if needed (``created_dir`` tells) and the
+    lock file (``created_file``), takes the lock (waiting for it if ``wait``,
+    else raising :class:`RunDirectoryBusy`) and writes this process's pid
+    into the file, for the message of a second process only: the lock itself
+    is the kernel's, released when the holder exits or dies. A holder may
+    remove the file (or the whole directory) before it lets go; a waiter
+    that then holds the lock of a removed file starts again.
+    """
+
+    def __init__(self, run_dir: Path, wait: bool):
+        self.run_dir, self.wait = run_dir, wait
+        self.path = run_dir / _LOCK_FILE
+        self.fd: int | None = None
+        self.created_dir = False
+        self.created_file = False
+
+    def __enter__(self) -> _RunLock:
+        import fcntl
+
+        while True:
+            self.run_dir.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.run_dir.mkdir()
+                self.created_dir = True
+            except FileExistsError:
+                _check_run_dir_path(self.run_dir)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+                created_file = True
+            except FileExistsError:
+                try:
+                    fd = os.open(self.path, os.O_RDWR)
+                except FileNotFoundError:  # removed in between: start again
+                    continue
+                created_file = False
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                pid = _read_pid(fd)
+                os.close(fd)
+                raise RunDirectoryBusy(self.run_dir, pid) from None
+            except BaseException:
+                os.close(fd)
+                raise
+            if not _same_file(fd, self.path):  # the previous holder removed it
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            self.fd, self.created_file = fd, created_file
+            return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+
+def _remove_created(run_dir: Path, lock: _RunLock, before: set[str]) -> str | None:
+    """Remove what this call created in ``run_dir`` (all of it if it created ``run_dir``).
+
+    Returns what was removed, in words, or None.
+    """
+    if lock.created_dir:
+        shutil.rmtree(run_dir)
+        return f"removed {run_dir}"
+    names = sorted(set(os.listdir(run_dir)) - before - {_LOCK_FILE})
+    if lock.created_file:
+        names.append(_LOCK_FILE)
+    for name in names:
+        path = run_dir / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    return f"removed {', '.join(names)} from {run_dir}" if names else None
+
+
 def train(
     config: TrainConfig,
     run_dir=None,
@@ -582,6 +998,7 @@ def train(
     runs_dir=None,
     images: np.ndarray | None = None,
     labels: np.ndarray | None = None,
+    wait: bool = False,
 ) -> Path:
     """Train a GAN into its run directory; reuse or resume what is there.
 
@@ -602,6 +1019,10 @@ def train(
         ``(N,)``, labels optional for unconditional models) instead of loading
         ``config.source``. Needs an explicit ``run_dir``, since the
         configuration alone does not identify the data.
+    wait : bool
+        When another process is training the same run directory, wait for
+        it to finish (and then reuse or resume its run) instead of raising
+        :class:`RunDirectoryBusy`.
 
     Returns
     -------
@@ -611,10 +1032,24 @@ def train(
     Raises
     ------
     ValueError
-        Bad configuration; ``run_dir`` holding a different configuration or
-        different data; in-memory data without ``run_dir``.
+        Bad configuration; ``run_dir`` not a directory, holding a different
+        configuration or different data; in-memory data without ``run_dir``.
+        Nothing is created then.
     FileNotFoundError
         Missing data (from :func:`gan_study.data.load`).
+    RunDirectoryBusy
+        Another process is training ``run_dir`` (and ``wait`` is false).
+    TrainingDiverged
+        The losses became NaN or infinite (a ``FloatingPointError``).
+    TrainingInterrupted
+        ``KeyboardInterrupt`` during the training; it names the last checkpoint.
+
+    Notes
+    -----
+    When the call fails or is interrupted before the run has a checkpoint,
+    what the call created (the run directory, if it created it, else the
+    files it added) is removed again; a run with a checkpoint keeps it, and
+    training it again resumes from there.
     """
     import keras
     import tensorflow as tf
@@ -626,60 +1061,63 @@ def train(
     if images is None and labels is not None:
         raise ValueError("labels given without images")
     run_dir = Path(run_dir) if run_dir is not None else paths.runs_dir(runs_dir) / config.run_name()
-    config_path = run_dir / "config.json"
-    stored = None
-    if config_path.is_file():
-        stored = json.loads(config_path.read_text())
-        if stored.get("config") != config.to_dict():
-            diff = {
-                k: (stored.get("config", {}).get(k), v)
-                for k, v in config.to_dict().items()
-                if stored.get("config", {}).get(k) != v
-            }
-            raise ValueError(
-                f"run directory {run_dir} holds a different configuration "
-                f"(field: (stored, requested) = {diff}); choose another run_dir or delete it"
-            )
-        if is_finished(run_dir) and not in_memory:
-            return run_dir
+    _check_run_dir_path(run_dir)
+    stored = _stored_meta(run_dir, config)
+    if stored is not None and is_finished(run_dir) and not in_memory:
+        return run_dir
 
     images, labels = training_images(config, data_dir, images, labels)
     config.validate(n_train=len(images))
     fingerprint = _fingerprint(images, labels)
-    if stored is not None and stored.get("data", {}).get("fingerprint") != fingerprint:
-        raise ValueError(
-            f"run directory {run_dir} was trained on different data "
-            f"({stored.get('data')}); choose another run_dir or delete it"
-        )
+    _check_stored_data(run_dir, stored, fingerprint)
     if is_finished(run_dir):
         return run_dir
 
-    keras.utils.set_random_seed(config.seed)
-    tf.config.experimental.enable_op_determinism()
-    env = _environment()
-    if progress:
-        print(
-            f"gan-study train: {config.run_name()} on {env['device']} -> {run_dir}", file=sys.stderr
-        )
-    log.info("training %s on %s into %s", config.run_name(), env["device"], run_dir)
-    if stored is None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "config": config.to_dict(),
-            "run_name": config.run_name(),
-            "data": {
-                "source": "in-memory arrays" if in_memory else config.source,
-                "split": None if in_memory else config.split,
-                "n_train": int(len(images)),
-                "fingerprint": fingerprint,
-            },
-            "environment": env,
-        }
-        _atomic_write_text(config_path, json.dumps(meta, indent=2, default=str))
+    with _RunLock(run_dir, wait=wait) as lock:
+        # another process may have started or finished the run before the lock was ours
+        stored = _stored_meta(run_dir, config)
+        _check_stored_data(run_dir, stored, fingerprint)
+        if is_finished(run_dir):
+            return run_dir
+        _remove_temp_files(run_dir)
+        before = set(os.listdir(run_dir))
+        try:
+            keras.utils.set_random_seed(config.seed)
+            tf.config.experimental.enable_op_determinism()
+            env = _environment()
+            if progress:
+                print(
+                    f"gan-study train: {config.run_name()} on {env['device']} -> {run_dir}",
+                    file=sys.stderr,
+                )
+            log.info("training %s on %s into %s", config.run_name(), env["device"], run_dir)
+            if stored is None:
+                meta = {
+                    "config": config.to_dict(),
+                    "run_name": config.run_name(),
+                    "data": {
+                        "source": "in-memory arrays" if in_memory else config.source,
+                        "split": None if in_memory else config.split,
+                        "n_train": int(len(images)),
+                        "fingerprint": fingerprint,
+                    },
+                    "environment": env,
+                }
+                _atomic_write_text(run_dir / "config.json", json.dumps(meta, indent=2, default=str))
 
-    with _dtype_policy(config.mixed_precision):
-        trainer = _Trainer(config)
-        return _run(trainer, config, run_dir, images, labels, progress)
+            with _dtype_policy(config.mixed_precision):
+                trainer = _Trainer(config)
+                return _run(trainer, config, run_dir, images, labels, progress)
+        except BaseException as exc:
+            kept = checkpoint_epoch(run_dir)
+            removed = _remove_created(run_dir, lock, before) if kept is None else None
+            if isinstance(exc, _Diverged):
+                raise TrainingDiverged(
+                    run_dir, exc.epoch, exc.d_loss, exc.g_loss, kept, removed
+                ) from None
+            if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, TrainingInterrupted):
+                raise TrainingInterrupted(run_dir, kept, removed) from None
+            raise
 
 
 def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, progress: bool):
@@ -755,10 +1193,7 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
             row["grad_norm_g"] = float(np.mean(g_norms)) if g_norms else float("nan")
             row["d_steps"], row["g_steps"] = d_steps, g_steps
             if not np.isfinite(row["d_loss"]) or not np.isfinite(row["g_loss"]):
-                raise FloatingPointError(
-                    f"training diverged at epoch {epoch} (d_loss={row['d_loss']}, "
-                    f"g_loss={row['g_loss']}); lower the learning rates or change the loss"
-                )
+                raise _Diverged(epoch, row["d_loss"], row["g_loss"])
             _atomic_write_bytes(run_dir / "samples" / f"epoch_{epoch:03d}.png", sample(trainer.G))
             row["seconds"] = round(time.perf_counter() - t0, 3)
             history.append(row)

@@ -55,7 +55,21 @@ def test_frozen():
         ({"epochs": 2.5}, "epochs must be an integer"),
         ({"batch_size": 0}, "batch_size must be a positive integer"),
         ({"model": "gan"}, "valid models: seed_baseline, dcgan, cdcgan, wgan_gp"),
-        ({"loss": "hinge"}, "valid values: minimax, nonsaturating, wgan-gp"),
+        ({"loss": "lsgan"}, "valid values: minimax, nonsaturating, wgan-gp, hinge"),
+        ({"model": "seed_baseline", "loss": "hinge"}, "'hinge' needs an unbounded"),
+        ({"loss": "hinge", "label_smoothing": 0.1}, "label_smoothing applies"),
+        ({"diffaugment": "colour"}, "valid values: color, translation, cutout"),
+        ({"diffaugment": "color, cutout"}, "valid values: color, translation, cutout"),
+        ({"diffaugment": ""}, "or None to disable it"),
+        ({"diffaugment": "cutout,cutout"}, "names a transform twice"),
+        ({"spectral_norm": 1}, r"spectral_norm must be a bool \(valid values: True, False\)"),
+        ({"r1_weight": -1.0}, "r1_weight must be a non-negative number"),
+        ({"r1_weight": float("inf")}, "r1_weight must be a finite number"),
+        ({"model": "wgan_gp", "r1_weight": 1.0}, "r1_weight applies to the losses minimax"),
+        ({"model": "seed_baseline", "r1_weight": 1.0}, "r1_weight needs a discriminator"),
+        ({"ema_start": -1}, "ema_start must be a non-negative integer"),
+        ({"ema_start": 1.5}, "ema_start must be an integer"),
+        ({"lr_warmup": -5}, "lr_warmup must be a non-negative integer"),
         ({"optimizer": "sgd"}, "valid values: adam, rmsprop"),
         ({"image_size": 48}, "valid values: 28, 32, 64"),
         ({"mixed_precision": "fp16"}, "valid values: float32, mixed_float16, mixed_bfloat16"),
@@ -88,3 +102,50 @@ def test_batch_larger_than_training_set():
     with pytest.raises(ValueError, match=r"\(50 images\)"):
         TrainConfig(batch_size=64, max_train_images=50).validate(n_train=100)
     TrainConfig(batch_size=100).validate(n_train=100)
+
+
+RECIPE = dict(
+    diffaugment="color,translation,cutout",
+    loss="hinge",
+    spectral_norm=True,
+    r1_weight=1.0,
+    ema_start=10,
+    lr_warmup=100,
+)
+
+
+def test_recipe_fields_are_off_by_default():
+    c = TrainConfig()
+    assert (c.diffaugment, c.spectral_norm, c.r1_weight, c.ema_start, c.lr_warmup) == (
+        None,
+        False,
+        0.0,
+        0,
+        0,
+    )
+
+
+def test_recipe_fields_at_their_defaults_keep_the_old_run_names():
+    # the names of these configurations before the recipe fields existed
+    assert TrainConfig().run_name() == "dcgan-28px-seed0-f134a446"
+    assert TrainConfig(model="wgan_gp", seed=3).run_name() == "wgan_gp-28px-seed3-0b6f8b34"
+    explicit = TrainConfig(model="wgan_gp", seed=3, diffaugment=None, r1_weight=0, lr_warmup=0)
+    assert explicit.run_name() == "wgan_gp-28px-seed3-0b6f8b34"
+
+
+@pytest.mark.parametrize("field", sorted(RECIPE))
+def test_each_recipe_field_changes_the_run_name(field):
+    base = TrainConfig()
+    assert dataclasses.replace(base, **{field: RECIPE[field]}).run_name() != base.run_name()
+
+
+def test_recipe_validates_and_round_trips():
+    c = TrainConfig(**RECIPE).validate()
+    assert c.loss == "hinge" and c.n_critic == 1
+    assert TrainConfig.from_dict(c.to_dict()) == c
+    assert {k: c.to_dict()[k] for k in RECIPE} == RECIPE
+    # a config.json written before the fields existed still loads, with them off
+    old = {k: v for k, v in TrainConfig().to_dict().items() if k not in RECIPE}
+    assert TrainConfig.from_dict(old) == TrainConfig()
+    for policy in ("color", "translation", "cutout", "cutout,color"):
+        TrainConfig(diffaugment=policy).validate()

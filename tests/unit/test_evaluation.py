@@ -131,11 +131,15 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
     config = types.SimpleNamespace(
         source="toy", split="toy", image_size=28, model="cdcgan", max_train_images=None
     )
+    from gan_study import training as real_training
+
     fake_training = types.SimpleNamespace(
         load_config=lambda run_dir: config,
         load_generator=lambda run_dir, ema=True: FakeGenerator(),
         generate=generate,
         training_images=lambda config, data_dir, images, labels: (images, labels),
+        data_fingerprint=real_training.data_fingerprint,
+        generator_path=real_training.generator_path,
     )
     import gan_study
     import gan_study.data
@@ -146,6 +150,9 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
 
     run = tmp_path / "run"
     run.mkdir()
+    fingerprint = real_training.data_fingerprint(data.train.images, data.train.labels)
+    (run / "config.json").write_text(json.dumps({"data": {"fingerprint": fingerprint}}))
+    (run / "generator_ema.keras").write_bytes(b"weights v1")
     res = evaluation.evaluate_run(run, n=60, seed=1, clf=clf)
     assert (run / "metrics.json").is_file()
     on_disk = json.loads((run / "metrics.json").read_text())
@@ -165,6 +172,26 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
     evaluation.evaluate_run(run, n=60, seed=2, clf=other)
     assert calls["generate"] == 4
     assert json.loads((run / "metrics.json").read_text())["feature_extractor"]["name"] == "clf-b"
+    evaluation.evaluate_run(run, n=60, seed=2, clf=other)
+    assert calls["generate"] == 4  # reused
+    # the code that computes the metrics changed: recomputed, never the old numbers
+    real_version = evaluation.store.code_version
+    monkeypatch.setattr(evaluation.store, "code_version", lambda *m: "edited-" + real_version(*m))
+    evaluation.evaluate_run(run, n=60, seed=2, clf=other)
+    assert calls["generate"] == 5
+    monkeypatch.setattr(evaluation.store, "code_version", real_version)
+    # a retrained generator (another file) is another evaluation
+    evaluation.evaluate_run(run, n=60, seed=2, clf=other)
+    assert calls["generate"] == 6
+    (run / "generator_ema.keras").write_bytes(b"weights v2")
+    evaluation.evaluate_run(run, n=60, seed=2, clf=other)
+    assert calls["generate"] == 7
+    # the classifier's weights define an unsaved feature extractor
+    evaluation.evaluate_run(run, n=60, seed=2, clf=clf)
+    assert calls["generate"] == 8
+    changed = classifier.Classifier(model=classifier.build_model(28, 7, width=4), params=clf.params)
+    evaluation.evaluate_run(run, n=60, seed=2, clf=changed)
+    assert calls["generate"] == 9
     # by default the cached default classifier is used
     used = {}
 
@@ -176,6 +203,35 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
     evaluation.evaluate_run(run, n=60, seed=3)
     assert used == classifier.DEFAULT_PARAMS
     json.loads((run / "metrics.json").read_text())
+
+
+def test_evaluate_run_refuses_data_the_run_was_not_trained_on(toy, tmp_path, monkeypatch):
+    from gan_study import training
+
+    data, clf = toy
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(
+        json.dumps({"data": {"fingerprint": "0123abcd", "source": "ham10000", "n_train": 7011}})
+    )
+    config = types.SimpleNamespace(
+        source="toy", split="toy", image_size=28, model="dcgan", max_train_images=None
+    )
+    monkeypatch.setattr(training, "load_config", lambda run_dir: config)
+    monkeypatch.setattr(training, "training_images", lambda c, d, images, labels: (images, labels))
+    import gan_study.data
+
+    monkeypatch.setattr(gan_study.data, "load", lambda **kw: data)
+    with pytest.raises(ValueError, match=r"trained on data with fingerprint 0123abcd.*--data-dir"):
+        evaluation.evaluate_run(run, n=60, seed=1, clf=clf, data_dir=tmp_path / "other-data")
+    assert not (run / "metrics.json").exists()
+
+
+def test_unavailable_values_are_listed_not_dropped():
+    out: dict = {}
+    ready = evaluation._json_ready({"a": {"b": float("nan"), "c": 1.5}, "d": [np.inf]}, out)
+    assert ready == {"a": {"b": None, "c": 1.5}, "d": [None]}
+    assert set(out) == {"a.b", "d[0]"} and "not a finite number" in out["a.b"]
 
 
 def test_evaluate_run_missing_dir(tmp_path):

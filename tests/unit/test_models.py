@@ -1,4 +1,5 @@
-"""Every architecture at every size: shapes, output ranges, conditioning, bad input."""
+"""Every architecture at every size: shapes, output ranges, conditioning, bad input,
+spectral normalisation."""
 
 from __future__ import annotations
 
@@ -70,3 +71,73 @@ def test_bad_size_lists_valid_values(size):
 def test_unknown_model_lists_valid_models():
     with pytest.raises(ValueError, match="seed_baseline, dcgan, cdcgan, wgan_gp"):
         models.build("stylegan")
+
+
+def _kinds(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+@pytest.mark.parametrize("name", models.ARCHITECTURES)
+def test_spectral_norm_wraps_every_discriminator_kernel_only(name):
+    plain = models.build(name, 28)
+    sn = models.build(name, 28, spectral_norm=True)
+    assert _kinds(sn.generator) == _kinds(plain.generator)
+    assert "SpectralNorm" not in _kinds(plain.discriminator)
+    inner = [
+        type(layer.layer).__name__
+        for layer in sn.discriminator.layers
+        if isinstance(layer, models.SpectralNorm)
+    ]
+    bare = [k for k in _kinds(sn.discriminator) if k in ("Conv2D", "Dense")]
+    assert not bare and inner == [
+        k for k in _kinds(plain.discriminator) if k in ("Conv2D", "Dense")
+    ]
+    # the architecture's normalisation layers stay (BatchNorm in the DCGAN-style ones)
+    norms = ("BatchNormalization", "LayerNormalization")
+    assert [k for k in _kinds(sn.discriminator) if k in norms] == [
+        k for k in _kinds(plain.discriminator) if k in norms
+    ]
+    # the power-iteration vectors are (non-trainable) model variables: checkpointed
+    u = [v for v in sn.discriminator.non_trainable_variables if "power_iteration_u" in v.path]
+    assert len(u) == len(inner)
+    assert len(sn.discriminator.trainable_variables) == len(plain.discriminator.trainable_variables)
+
+
+def test_spectral_norm_brings_the_largest_singular_value_to_one():
+    layer = models.SpectralNorm(
+        tf.keras.layers.Conv2D(
+            16, 3, kernel_initializer=tf.keras.initializers.RandomNormal(0, 1.0, seed=4)
+        )
+    )
+    x = tf.random.normal((2, 8, 8, 4), seed=5)
+    layer(x, training=True)
+    raw = np.linalg.svd(layer.layer.kernel.numpy().reshape(-1, 16), compute_uv=False)[0]
+    assert raw > 3  # far from 1 before normalisation
+    step = tf.function(lambda x: layer(x, training=True))
+    for _ in range(20):
+        step(x)
+    kernel = layer.normalized_kernel().numpy().reshape(-1, 16)
+    assert np.linalg.svd(kernel, compute_uv=False)[0] == pytest.approx(1.0, abs=1e-2)
+    assert float(layer.sigma()) == pytest.approx(raw, rel=1e-2)
+    # inference mode uses the stored u and does not change it
+    u = layer.u.numpy().copy()
+    layer(x, training=False)
+    np.testing.assert_array_equal(layer.u.numpy(), u)
+
+
+def test_spectral_norm_output_equals_the_layer_with_the_normalised_kernel():
+    dense = tf.keras.layers.Dense(5)
+    layer = models.SpectralNorm(dense)
+    x = tf.random.normal((3, 7), seed=6)
+    y = layer(x, training=False).numpy()
+    expected = x.numpy() @ layer.normalized_kernel().numpy() + dense.bias.numpy()
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(layer(x, training=True))
+    grads = tape.gradient(out, layer.trainable_variables)
+    assert all(g is not None and np.any(g.numpy()) for g in grads)
+
+
+def test_spectral_norm_refuses_other_layers():
+    with pytest.raises(TypeError, match="Conv2D or Dense"):
+        models.SpectralNorm(tf.keras.layers.BatchNormalization())
