@@ -7,13 +7,37 @@ the package and prints the result. All logic lives in the modules.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
 import json
+import re
 import sys
+import types
+import typing
 from collections.abc import Sequence
 
 
 class UserError(Exception):
-    """An error caused by bad input; printed without a traceback."""
+    """An error caused by bad input; printed without a traceback.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong and how to fix it.
+    code : int
+        The exit status (default 2).
+    """
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+class Interrupted(UserError):
+    """The command was interrupted; printed without "error:", exit status 130 by default."""
+
+    def __init__(self, message: str, code: int = 130):
+        super().__init__(message, code)
 
 
 def _print_json(obj) -> None:
@@ -61,64 +85,252 @@ def _run_data(args) -> int:
 
 
 # -------------------------------------------------------------------- train
-def _add_train(sub) -> None:
-    from gan_study.config import LOSSES, PRECISIONS  # no TensorFlow import
+#: Option strings of TrainConfig fields besides the generated ``--field-name``.
+TRAIN_ALIASES: dict[str, tuple[str, ...]] = {"image_size": ("--size",)}
+_CONFIG_DEST = "config__"  # namespace prefix of the generated options
+_ROLE = re.compile(r":(?:\w+:)+`~?([^`]+)`")
 
-    p = sub.add_parser("train", help="train a GAN into a run directory (reused when finished)")
-    p.add_argument(
-        "--model", default="dcgan", help="seed_baseline, dcgan (default), cdcgan or wgan_gp"
+
+class _ExplicitNone:
+    """What ``--field none`` parses to for an optional field (None means "not given")."""
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+_EXPLICIT_NONE = _ExplicitNone()
+
+
+def numpydoc_parameters(doc: str | None) -> dict[str, tuple[str, str]]:
+    """The entries of the "Parameters" section of a numpydoc docstring.
+
+    Parameters
+    ----------
+    doc : str
+        A docstring (indented as written or cleaned).
+
+    Returns
+    -------
+    dict
+        Parameter name -> (type specification, description on one line). An
+        entry naming several parameters (``lr_g, lr_d : float``) gives each
+        of them the same pair.
+
+    Raises
+    ------
+    ValueError
+        When ``doc`` has no "Parameters" section.
+    """
+    lines = inspect.cleandoc(doc or "").splitlines()
+    starts = [
+        i
+        for i in range(len(lines) - 1)
+        if lines[i].strip() == "Parameters" and set(lines[i + 1].strip()) == {"-"}
+    ]
+    if not starts:
+        raise ValueError("the docstring has no numpydoc 'Parameters' section")
+    entries: dict[str, tuple[str, str]] = {}
+    names: list[str] = []
+    spec, text = "", []
+
+    def flush():
+        for name in names:
+            entries[name] = (spec, " ".join(" ".join(text).split()))
+
+    body = lines[starts[0] + 2 :]
+    for i, line in enumerate(body):
+        if not line.strip():
+            continue
+        if line[:1].isspace():
+            text.append(line.strip())
+            continue
+        if i + 1 < len(body) and set(body[i + 1].strip()) == {"-"}:
+            break  # the next section
+        flush()
+        head, _, spec = line.partition(":")
+        names = [n.strip() for n in head.split(",") if n.strip()]
+        spec, text = spec.strip(), []
+    flush()
+    return entries
+
+
+def _plain(text: str) -> str:
+    """reST to plain help text: roles and literals lose their markup; ``%`` is escaped."""
+    text = _ROLE.sub(lambda m: m.group(1), text)
+    return text.replace("``", "").replace("%", "%%")
+
+
+def _option_kind(cls, name: str, hint) -> tuple[type, bool]:
+    """``(base type, optional)`` of a field annotation such as ``int`` or ``float | None``."""
+    args = typing.get_args(hint)
+    optional = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args
+    base = [a for a in args if a is not type(None)] if optional else [hint]
+    if len(base) != 1 or base[0] not in (int, float, str, bool):
+        raise TypeError(
+            f"{cls.__name__}.{name} is annotated {hint!r}, which has no command-line form; "
+            "use int, float, str or bool (optionally '| None'), or extend gan_study.cli"
+        )
+    return base[0], optional
+
+
+def _converter(base: type, optional: bool):
+    if not optional:
+        return base
+
+    def convert(text: str):
+        return _EXPLICIT_NONE if text.strip().lower() == "none" else base(text)
+
+    convert.__name__ = base.__name__  # argparse names it in "invalid int value: ..."
+    return convert
+
+
+def add_config_options(parser, cls=None, aliases: dict[str, tuple[str, ...]] | None = None):
+    """Add one ``--field-name`` option per field of a configuration dataclass.
+
+    The type comes from the field's annotation (``int``, ``float``, ``str``,
+    ``bool`` -- the latter as ``--flag/--no-flag`` -- each optionally
+    ``| None``, whose option then also takes ``none``), the help from the
+    field's entry in the "Parameters" section of the class's numpydoc
+    docstring, the default shown from the dataclass. Every option defaults
+    to None, meaning "the dataclass's default", so no default is written
+    twice. :func:`config_from_args` builds the instance.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    cls : type, optional
+        A dataclass; default :class:`gan_study.config.TrainConfig`.
+    aliases : dict, optional
+        Field name -> extra option strings (default :data:`TRAIN_ALIASES`
+        for ``TrainConfig``, else none).
+
+    Raises
+    ------
+    ValueError
+        A field without an entry in the docstring's "Parameters" section.
+    TypeError
+        A field whose annotation has no command-line form.
+    """
+    from gan_study.config import TrainConfig
+
+    if cls is None:
+        cls = TrainConfig
+    if aliases is None:
+        aliases = TRAIN_ALIASES if cls is TrainConfig else {}
+    docs = numpydoc_parameters(cls.__doc__)
+    hints = typing.get_type_hints(cls)
+    group = parser.add_argument_group(
+        f"{cls.__name__} fields", f"every field of {cls.__name__}; unset ones keep its defaults"
     )
-    p.add_argument("--epochs", type=int, default=30, help="passes over the training images")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, latents and data order")
-    p.add_argument("--size", type=int, default=28, help="image side in pixels (28, 32 or 64)")
-    p.add_argument("--batch-size", type=int, default=128, help="real images per D update")
-    p.add_argument("--loss", default=None, choices=LOSSES, help="default: the model's paper")
-    p.add_argument("--lr-g", type=float, default=None, help="generator learning rate")
-    p.add_argument("--lr-d", type=float, default=None, help="discriminator learning rate")
-    p.add_argument("--n-critic", type=int, default=None, help="D updates per G update")
-    p.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided, e.g. 0.1")
-    p.add_argument("--ema-decay", type=float, default=0.999, help="EMA generator decay")
-    p.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints")
-    p.add_argument("--max-train-images", type=int, default=None, help="train on a subset")
-    p.add_argument("--mixed-precision", default="float32", choices=PRECISIONS)
-    p.add_argument("--source", default="ham10000", help="ham10000 (default) or dermamnist")
-    p.add_argument("--split", default=None, help="lesion or dermamnist (default: per source)")
+    for f in dataclasses.fields(cls):
+        if f.name not in docs:
+            raise ValueError(
+                f"{cls.__name__}.{f.name} has no entry in the 'Parameters' section of "
+                f"{cls.__name__}'s docstring; document it there (its --option help comes from it)"
+            )
+        base, optional = _option_kind(cls, f.name, hints[f.name])
+        spec, description = docs[f.name]
+        default = f.default if f.default is not dataclasses.MISSING else None
+        if f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        notes = [_plain(spec)] if spec else []
+        if default is not None:
+            notes.append(f"default: {_plain(str(default))}")
+        if optional and base is not bool:
+            notes.append("'none' for None")
+        help_text = _plain(description) + (f" [{'; '.join(notes)}]" if notes else "")
+        flags = ["--" + f.name.replace("_", "-"), *aliases.get(f.name, ())]
+        dest = _CONFIG_DEST + f.name
+        if base is bool:
+            group.add_argument(
+                *flags,
+                dest=dest,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
+            )
+        else:
+            group.add_argument(
+                *flags,
+                dest=dest,
+                type=_converter(base, optional),
+                default=None,
+                metavar=f.name.upper(),
+                help=help_text,
+            )
+
+
+def config_from_args(args, cls=None):
+    """The configuration the options of :func:`add_config_options` describe.
+
+    Fields whose option was not given keep the dataclass's default.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    cls : type, optional
+        The dataclass (default :class:`gan_study.config.TrainConfig`).
+    """
+    from gan_study.config import TrainConfig
+
+    cls = TrainConfig if cls is None else cls
+    given = {}
+    for f in dataclasses.fields(cls):
+        value = getattr(args, _CONFIG_DEST + f.name)
+        if value is not None:
+            given[f.name] = None if value is _EXPLICIT_NONE else value
+    return cls(**given)
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train a GAN into a run directory (reused when finished)",
+        description=(
+            "Train a GAN into its run directory, reuse it when finished, resume it from its "
+            "last checkpoint when interrupted. Every TrainConfig field is an option; unset "
+            "ones keep TrainConfig's defaults (None: the model paper's default)."
+        ),
+    )
     p.add_argument("--run-dir", default=None, help="run directory (default: runs/<run name>)")
     p.add_argument("--runs-dir", default=None, help="parent of the default run directory")
     p.add_argument("--data-dir", default=None, help="data root (default: $GAN_STUDY_DATA_DIR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another process trains the same run directory, wait for it instead of failing",
+    )
+    add_config_options(p)
     p.set_defaults(func=_run_train)
 
 
 def _run_train(args) -> int:
     from gan_study import training
-    from gan_study.config import TrainConfig
 
-    config = TrainConfig(
-        model=args.model,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        image_size=args.size,
-        loss=args.loss,
-        lr_g=args.lr_g,
-        lr_d=args.lr_d,
-        n_critic=args.n_critic,
-        label_smoothing=args.label_smoothing,
-        ema_decay=args.ema_decay,
-        checkpoint_every=args.checkpoint_every,
-        max_train_images=args.max_train_images,
-        mixed_precision=args.mixed_precision,
-        source=args.source,
-        split=args.split,
-    )
-    run_dir = training.train(
-        config,
-        run_dir=args.run_dir,
-        data_dir=args.data_dir,
-        progress=not args.no_progress,
-        runs_dir=args.runs_dir,
-    )
+    config = config_from_args(args)
+    try:
+        run_dir = training.train(
+            config,
+            run_dir=args.run_dir,
+            data_dir=args.data_dir,
+            progress=not args.no_progress,
+            runs_dir=args.runs_dir,
+            wait=args.wait,
+        )
+    except training.TrainingInterrupted as exc:
+        if exc.checkpoint_epoch is None:
+            kept = f" ({exc.removed})" if exc.removed else ""
+            raise Interrupted(
+                f"interrupted before the first checkpoint; nothing was kept{kept}; "
+                "rerun the same command to start again"
+            ) from None
+        raise Interrupted(
+            "interrupted; rerun the same command to resume from the last checkpoint "
+            f"(epoch {exc.checkpoint_epoch})"
+        ) from None
+    except (training.TrainingDiverged, training.RunDirectoryBusy) as exc:
+        raise UserError(str(exc), code=1) from None
     print(run_dir)
     return 0
 
@@ -211,6 +423,8 @@ def _run_book(args) -> int:
             html=not args.no_html,
             jobs=args.jobs,
         )
+    except report.BuildInterrupted as exc:
+        raise Interrupted(str(exc), code=128 + exc.signum) from None
     except report.BuildError as exc:
         print(f"gan-study book: error: {exc}", file=sys.stderr)
         return 1
@@ -238,9 +452,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except Interrupted as exc:
+        print(f"gan-study {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print(f"gan-study {args.command}: interrupted", file=sys.stderr)
+        return 130
     except (UserError, ValueError, FileNotFoundError, PermissionError) as exc:
         print(f"gan-study {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.code if isinstance(exc, UserError) else 2
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ What :func:`build` does, in order:
    With ``jobs > 1`` (``gan-study book`` uses 2) notebooks run side by side
    in separate processes; a chapter starts only once the chapters whose runs
    it reuses have finished (:data:`PREREQUISITES`).
+   *Interruption*: Ctrl-C (SIGINT) or SIGTERM stops the build: the
+   notebooks being executed are stopped with their processes and kernels,
+   none of them gets a stamp (the partial output is kept as
+   ``NAME.failed.ipynb``), and :class:`BuildInterrupted` is raised. A worker
+   whose parent dies stops itself the same way.
    *Reuse*: beside each executed notebook, ``NAME.stamp.json`` records a
    SHA-256 of (the notebook source, its parameters, every file of the
    ``gan_study`` package, the ``GAN_STUDY_*`` location variables, the
@@ -42,14 +47,17 @@ message names the notebook, the cell and the error.
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +97,33 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
 
 class BuildError(Exception):
     """The report could not be built (bad configuration, jupyter-book failure)."""
+
+
+class BuildInterrupted(BuildError):
+    """The build was interrupted (SIGINT or SIGTERM); the notebooks it stopped are not stamped.
+
+    Attributes
+    ----------
+    signum : int
+        The signal (``signal.SIGINT`` or ``signal.SIGTERM``).
+    stopped : list of str
+        The notebooks whose execution was stopped.
+    """
+
+    def __init__(self, signum: int, stopped: Sequence[str]):
+        self.signum, self.stopped = int(signum), list(stopped)
+        name = signal.Signals(signum).name
+        if stopped:
+            what = (
+                f"stopped {', '.join(stopped)} before they finished (not stamped: they are "
+                "executed again next time; the partial output is in NAME.failed.ipynb)"
+            )
+        else:
+            what = "no notebook was being executed"
+        super().__init__(f"interrupted ({name}): {what}; notebooks that finished are kept")
+
+    def __reduce__(self):
+        return (type(self), (self.signum, self.stopped))
 
 
 class NotebookFailed(BuildError):
@@ -212,6 +247,7 @@ class Override:
     notebook: str | None
     name: str
     value: Any
+    text: str | None = None  # the VALUE as typed, for messages
 
     @property
     def label(self) -> str:
@@ -250,8 +286,25 @@ def parse_overrides(pairs: Iterable[Sequence[str]]) -> list[Override]:
         notebook, _, name = key.rpartition(".")
         if not name.isidentifier():
             raise ValueError(f"override name {key!r} is not NAME or NOTEBOOK.NAME")
-        out.append(Override(notebook or None, name, parse_value(text)))
+        out.append(Override(notebook or None, name, parse_value(text), text))
     return out
+
+
+#: How a message names the type of a parameter, and what to pass instead.
+_TYPE_WORDS = {
+    bool: ("a bool", "True or False"),
+    int: ("an int", "an integer"),
+    float: ("a float", "a number"),
+    str: ("a str", "a string"),
+    list: ("a list", "a list such as [1, 2]"),
+    tuple: ("a tuple", "a list such as [1, 2]"),
+    dict: ("a dict", "a dict such as {'a': 1}"),
+}
+
+
+def _type_words(value: Any) -> tuple[str, str]:
+    kind = type(value)
+    return _TYPE_WORDS.get(kind, (f"a {kind.__name__}", f"a {kind.__name__}"))
 
 
 def _type_ok(default: Any, value: Any) -> bool:
@@ -344,9 +397,12 @@ def resolve_parameters(
         for stem in targets:
             default = declared[stem][ov.name]
             if not _type_ok(default, ov.value):
+                kind, wanted = _type_words(default)
+                got = ov.text if ov.text is not None else repr(ov.value)
                 raise ValueError(
-                    f"-p {ov.label}: {stem}.{ov.name} expects a {type(default).__name__} "
-                    f"like {default!r}, got {ov.value!r} ({type(ov.value).__name__})"
+                    f"-p {ov.label} {got}: parameter {stem}.{ov.name} is {kind} (its default "
+                    f"is {default!r}), but {got} reads as {ov.value!r}, {_type_words(ov.value)[0]}; "
+                    f"pass {wanted}, e.g. -p {ov.label} {default!r}"
                 )
             resolved[stem][ov.name] = copy.deepcopy(ov.value)
     return resolved
@@ -488,6 +544,7 @@ def execute_notebook(
     os.environ["PYTHONUNBUFFERED"] = "1"  # the kernel inherits the environment
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ log out of pages
     start = time.perf_counter()
+    _ACTIVE.update(running=running, failed=failed, kernels=[])
     try:
         papermill.execute_notebook(
             nb,
@@ -497,6 +554,7 @@ def execute_notebook(
             cwd=str(cwd),
             progress_bar=False,
             request_save_on_cell_execute=True,
+            kernel_manager_class=_tracked_kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
         if running.exists():
@@ -514,9 +572,12 @@ def execute_notebook(
             evalue=exc.evalue,
         ) from None
     except BaseException:
+        _stop_kernels()  # an interrupt may leave the kernel running
         if running.exists():
             os.replace(running, failed)
         raise
+    finally:
+        _ACTIVE.update(running=None, failed=None, kernels=[])
     seconds = time.perf_counter() - start
     # papermill wrote the notebook; validate it reads back before marking it fresh
     executed_nb = nbformat.read(running, as_version=4)
@@ -727,10 +788,185 @@ def prerequisites(notebook: Path, notebooks: Sequence[Path]) -> list[Path]:
     return [nb for nb in earlier if nb.stem in names]
 
 
+#: What this process is executing (set by :func:`execute_notebook`): the
+#: running and failed paths of the notebook and the kernel managers it started,
+#: so that an interrupt can stop the kernels and keep the partial output.
+_ACTIVE: dict[str, Any] = {"running": None, "failed": None, "kernels": []}
+_KERNEL_MANAGER_CLASS: type | None = None
+
+
+def _tracked_kernel_manager_class() -> type:
+    """An ``AsyncKernelManager`` (nbclient's default) that records its kernels in ``_ACTIVE``."""
+    global _KERNEL_MANAGER_CLASS
+    if _KERNEL_MANAGER_CLASS is None:
+        from jupyter_client import AsyncKernelManager
+
+        class TrackedKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw):
+                _ACTIVE["kernels"].append(self)
+                return await super().start_kernel(**kw)
+
+        _KERNEL_MANAGER_CLASS = TrackedKernelManager
+    return _KERNEL_MANAGER_CLASS
+
+
+def _signal_kernel(process, pgid: int | None, signum: int) -> None:
+    try:
+        if pgid:  # a kernel is a session leader: its group holds what it started
+            os.killpg(pgid, signum)
+        else:
+            process.send_signal(signum)
+    except ProcessLookupError:
+        pass
+
+
+def _stop_kernels(timeout: float = 5.0) -> None:
+    """Stop the kernels of ``_ACTIVE`` (and their process groups); remove their connection files.
+
+    SIGTERM first, SIGKILL after ``timeout`` seconds. Kernels that already
+    ended (nbclient shut them down) are skipped.
+    """
+    for km in list(_ACTIVE["kernels"]):
+        provisioner = km.provisioner
+        process = getattr(provisioner, "process", None)  # LocalProvisioner's Popen
+        pgid = getattr(provisioner, "pgid", None)
+        if process is not None and process.poll() is None:
+            _signal_kernel(process, pgid, signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_kernel(process, pgid, signal.SIGKILL)
+                process.wait()
+        if pgid:  # anything the kernel started and left in its group
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if km.connection_file:
+            Path(km.connection_file).unlink(missing_ok=True)
+    _ACTIVE["kernels"] = []
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C while a build executes notebooks."""
+
+    signum = signal.SIGTERM
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated()
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """While executing notebooks, SIGTERM interrupts like Ctrl-C (main thread only)."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _interrupts_ignored():
+    """No second SIGINT/SIGTERM while the first one is being handled (main thread only)."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _ignore_signal(signum, frame) -> None:
+    """SIGINT in a worker: the parent got the same Ctrl-C and stops the workers itself."""
+
+
+def _worker_stop(signum, frame) -> None:
+    """SIGTERM in a worker: stop the kernel, keep the partial output, exit at once (no stamp)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _stop_kernels()
+    running, failed = _ACTIVE["running"], _ACTIVE["failed"]
+    if running is not None and running.exists():
+        os.replace(running, failed)
+    os._exit(128 + signum)
+
+
+def _watch_parent(ppid: int) -> None:
+    """Stop this worker (as SIGTERM does) once its parent has died."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != ppid:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
+def _worker(conn, notebook: Path, params, out_dir: Path, cwd: Path, force: bool) -> None:
+    """Execute one notebook in a worker process; send ``("ok", Executed)`` or ``("error", exc)``."""
+    signal.signal(signal.SIGINT, _ignore_signal)
+    signal.signal(signal.SIGTERM, _worker_stop)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    try:
+        message = ("ok", execute_notebook(notebook, params, out_dir, cwd=cwd, force=force))
+    except BaseException as exc:
+        message = ("error", exc)
+    try:
+        conn.send(message)
+    except Exception:  # an exception that does not pickle: send its text
+        exc = message[1]
+        conn.send(("error", BuildError(f"notebook {notebook}: {type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+def _stop_workers(running: dict) -> list[str]:
+    """Terminate the worker processes of ``running`` (each stops its kernel); return their notebooks.
+
+    A worker that does not exit within 30 s is killed. Notebooks whose
+    worker had already sent a result are not counted as stopped.
+    """
+    stopped = []
+    with _interrupts_ignored():
+        for proc, _ in running.values():
+            if proc.is_alive():
+                proc.terminate()
+        for nb, (proc, conn) in running.items():
+            proc.join(30)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            done = False
+            if conn.poll():
+                try:
+                    done = conn.recv()[0] == "ok"
+                except (EOFError, OSError):
+                    done = False
+            conn.close()
+            if not done:
+                stopped.append(nb.stem)
+    running.clear()
+    return stopped
+
+
 def _execute_all(notebooks, params, out_dir: Path, *, root: Path, force: bool, jobs: int, log):
-    """Execute ``notebooks``, up to ``jobs`` at a time in separate processes."""
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from multiprocessing import get_context
+    """Execute ``notebooks``, up to ``jobs`` at a time in separate processes.
+
+    Raises
+    ------
+    BuildInterrupted
+        On SIGINT or SIGTERM: the notebooks being executed are stopped first
+        (their processes and kernels), unstamped.
+    """
 
     def started(nb):
         log(f"[{nb.stem}] {'executing' if force else 'executing (unless fresh)'} ...")
@@ -742,16 +978,58 @@ def _execute_all(notebooks, params, out_dir: Path, *, root: Path, force: bool, j
         )
 
     results: dict[Path, Executed] = {}
-    if jobs == 1:
-        for nb in notebooks:
-            started(nb)
-            results[nb] = execute_notebook(nb, params[nb.stem], out_dir, cwd=root, force=force)
-            finished(nb, results[nb])
-        return [results[nb] for nb in notebooks]
+    with _sigterm_interrupts():
+        if jobs == 1:
+            for nb in notebooks:
+                try:
+                    started(nb)
+                    results[nb] = execute_notebook(
+                        nb, params[nb.stem], out_dir, cwd=root, force=force
+                    )
+                except KeyboardInterrupt as exc:  # execute_notebook stopped its kernel
+                    signum = getattr(exc, "signum", signal.SIGINT)
+                    raise BuildInterrupted(signum, [] if nb in results else [nb.stem]) from None
+                finished(nb, results[nb])
+        else:
+            _execute_parallel(
+                notebooks, params, out_dir, root, force, jobs, log, results, started, finished
+            )
+    return [results[nb] for nb in notebooks]
+
+
+def _execute_parallel(
+    notebooks, params, out_dir, root, force, jobs, log, results, started, finished
+):
+    from multiprocessing import connection, get_context
+
+    ctx = get_context("spawn")
     # two TensorFlow processes on one GPU must not each reserve all of its memory
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
-    pending, running = list(notebooks), {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    pending, running = list(notebooks), {}  # running: notebook -> (process, connection)
+
+    def collect(ready, raise_errors: bool):
+        for nb in [nb for nb, (_, c) in running.items() if c in ready]:
+            proc, conn = running.pop(nb)
+            try:
+                status, payload = conn.recv()
+            except EOFError:
+                status, payload = "died", None
+            conn.close()
+            proc.join()
+            if status == "ok":
+                results[nb] = payload
+                finished(nb, payload)
+            elif not raise_errors:
+                log(f"[{nb.stem}] failed too")
+            elif status == "error":
+                raise payload
+            else:
+                raise BuildError(
+                    f"the process executing notebook {nb.stem} ended without a result "
+                    f"(exit code {proc.exitcode})"
+                )
+
+    try:
         try:
             while pending or running:
                 for nb in list(pending):
@@ -759,22 +1037,25 @@ def _execute_all(notebooks, params, out_dir: Path, *, root: Path, force: bool, j
                         break
                     if all(p in results for p in prerequisites(nb, notebooks)):
                         started(nb)
-                        future = pool.submit(
-                            execute_notebook, nb, params[nb.stem], out_dir, cwd=root, force=force
-                        )
-                        running[future] = nb
+                        recv, send = ctx.Pipe(duplex=False)
+                        args = (send, nb, params[nb.stem], out_dir, root, force)
+                        proc = ctx.Process(target=_worker, args=args, name=f"book-{nb.stem}")
+                        proc.start()
+                        send.close()
+                        running[nb] = (proc, recv)
                         pending.remove(nb)
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    nb = running.pop(future)
-                    results[nb] = future.result()  # a failure raises here
-                    finished(nb, results[nb])
-        except BaseException:
-            if running:
-                log(f"waiting for {', '.join(nb.stem for nb in running.values())} to stop ...")
-            pool.shutdown(wait=True, cancel_futures=True)
+                collect(connection.wait([c for _, c in running.values()]), raise_errors=True)
+        except KeyboardInterrupt:
             raise
-    return [results[nb] for nb in notebooks]
+        except BaseException:
+            if running:  # let the others finish: their executed copies stay reusable
+                log(f"waiting for {', '.join(nb.stem for nb in running)} to stop ...")
+                while running:
+                    collect(connection.wait([c for _, c in running.values()]), raise_errors=False)
+            raise
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        raise BuildInterrupted(signum, _stop_workers(running)) from None
 
 
 def build(

@@ -94,8 +94,25 @@ def test_unknown_override_lists_the_valid_names(repo):
 def test_override_of_the_wrong_type_is_rejected(repo):
     root, table = repo
     nbs = report.discover_notebooks(root)
-    with pytest.raises(ValueError, match="expects a int"):
+    with pytest.raises(ValueError, match=r"-p x big: parameter a\.x is an int .*'big', a str"):
         report.resolve_parameters(nbs, "standard", report.parse_overrides([("x", "big")]), table)
+    # an int is a valid float; a float is not a valid int
+    got = report.resolve_parameters(nbs, "standard", report.parse_overrides([("b.size", "2")]), table)
+    assert got["b"]["size"] == 2
+
+
+@pytest.mark.parametrize("value, reads", [("abc", "'abc', a str"), ("1.5", "1.5, a float")])
+def test_cli_names_the_parameter_its_type_and_the_bad_value(repo, monkeypatch, capsys, value, reads):
+    root, table = repo
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(profiles, "PROFILES", table)
+    code = cli.main(["book", "--no-html", "-p", "a.x", value])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"gan-study book: error: -p a.x {value}: parameter a.x is an int")
+    assert f"reads as {reads}; pass an integer, e.g. -p a.x 1" in err
+    assert "Traceback" not in err
+    assert not (root / "_build").exists()  # rejected before anything was executed
 
 
 def test_profile_errors(repo):
