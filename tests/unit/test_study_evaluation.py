@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 
@@ -26,13 +27,18 @@ def test_evaluate_run_reuses_metrics_only_for_the_same_classifier(tmp_path, monk
         source="toy", split="toy", image_size=28, model="dcgan", max_train_images=None
     )
     images = np.zeros((4, 28, 28, 3), np.uint8)
+    from gan_study import training as real_training
+
     fake_training = types.SimpleNamespace(
+        data_fingerprint=real_training.data_fingerprint,
+        generator_path=real_training.generator_path,
         load_config=lambda run_dir: config,
         load_generator=lambda run_dir, ema=True: types.SimpleNamespace(inputs=[object()]),
         generate=lambda generator, n, seed, labels=None: np.zeros((n, 28, 28, 3), np.uint8),
         training_images=lambda config, data_dir, images, labels: (images, labels),
     )
-    toy = types.SimpleNamespace(train=types.SimpleNamespace(images=images, labels=np.zeros(4)))
+    split = types.SimpleNamespace(images=images, labels=np.zeros(4, np.int64))
+    toy = types.SimpleNamespace(train=split, test=split)
     import gan_study
     import gan_study.data
 
@@ -48,8 +54,11 @@ def test_evaluate_run_reuses_metrics_only_for_the_same_classifier(tmp_path, monk
 
     run = tmp_path / "run"
     run.mkdir()
-    short = types.SimpleNamespace(name="classifier-e2")
-    long = types.SimpleNamespace(name="classifier-e30")
+    fingerprint = real_training.data_fingerprint(images, split.labels)
+    (run / "config.json").write_text(json.dumps({"data": {"fingerprint": fingerprint}}))
+    (run / "generator_ema.keras").write_bytes(b"weights")
+    short = types.SimpleNamespace(name="classifier-e2", path=tmp_path / "classifier-e2")
+    long = types.SimpleNamespace(name="classifier-e30", path=tmp_path / "classifier-e30")
     first = evaluation.evaluate_run(run, n=20, seed=0, clf=short)
     assert first["feature_extractor"]["name"] == "classifier-e2"
     evaluation.evaluate_run(run, n=20, seed=0, clf=short)
