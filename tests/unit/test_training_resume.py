@@ -92,8 +92,19 @@ def test_killed_run_resumes_exactly(tmp_path):
     assert not training.is_finished(killed), "the run finished before it could be killed"
     done_before = len(training.load_history(killed))
     assert done_before < CONFIG["epochs"]
+    # what a write killed half-way leaves behind (SIGKILL during a checkpoint or model save)
+    leftovers = [
+        killed / "checkpoints" / "state.npz.tmp99999",
+        killed / "generator.tmp99999.keras",
+        killed / "samples" / "epoch_003.png.tmp99999",
+    ]
+    for path in leftovers:
+        path.write_bytes(b"half a file")
+    (killed / "notes.txt").write_text("kept")
 
     training.train(config, run_dir=killed, images=images, progress=False)
+    assert not [p for p in leftovers if p.exists()], "leftover temporaries were not removed"
+    assert (killed / "notes.txt").read_text() == "kept"
     whole = training.train(config, run_dir=tmp_path / "whole", images=images, progress=False)
     assert len(training.load_history(killed)) == CONFIG["epochs"]
     _same_run(killed, whole)
