@@ -1,7 +1,16 @@
 """Command line: ``gan-study data | train | evaluate | book``.
 
 Each subcommand is a thin wrapper: it parses arguments, calls one function of
-the package and prints the result. All logic lives in the modules.
+the package and prints the result. All logic lives in the modules. The
+options of ``train`` are generated from :class:`~gan_study.config.TrainConfig`
+(:func:`add_config_options`), so every field is settable and none has a
+default here.
+
+Errors are one line, ``gan-study COMMAND: error: ...``, without a traceback.
+Exit status: 0 success; 1 a failed run (a diverged training, a run directory
+busy with another process, a failing notebook); 2 bad input; 130 (or 128 +
+the signal) interrupted -- ``train`` then says from which checkpoint the same
+command resumes.
 """
 
 from __future__ import annotations

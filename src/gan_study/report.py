@@ -810,51 +810,46 @@ def _tracked_kernel_manager_class() -> type:
     return _KERNEL_MANAGER_CLASS
 
 
-def _signal_kernel(process, pgid: int | None, signum: int) -> None:
-    try:
-        if pgid:  # a kernel is a session leader: its group holds what it started
-            os.killpg(pgid, signum)
-        else:
-            process.send_signal(signum)
-    except ProcessLookupError:
-        pass
+def _stop_kernels() -> None:
+    """Kill the kernels of ``_ACTIVE`` with their process groups; remove their connection files.
 
-
-def _stop_kernels(timeout: float = 5.0) -> None:
-    """Stop the kernels of ``_ACTIVE`` (and their process groups); remove their connection files.
-
-    SIGTERM first, SIGKILL after ``timeout`` seconds. Kernels that already
-    ended (nbclient shut them down) are skipped.
+    SIGKILL at once: a kernel stopped with SIGTERM shuts down its sockets
+    and prints a traceback about the reply it can no longer send, and the
+    output of an interrupted cell is not wanted. Each kernel is a session
+    leader, so its group holds what the notebook started. Kernels that
+    already ended (nbclient shut them down) are skipped.
     """
     for km in list(_ACTIVE["kernels"]):
         provisioner = km.provisioner
         process = getattr(provisioner, "process", None)  # LocalProvisioner's Popen
         pgid = getattr(provisioner, "pgid", None)
-        if process is not None and process.poll() is None:
-            _signal_kernel(process, pgid, signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                _signal_kernel(process, pgid, signal.SIGKILL)
-                process.wait()
-        if pgid:  # anything the kernel started and left in its group
-            try:
+        try:
+            if pgid:
                 os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            elif process is not None and process.poll() is None:
+                process.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+        if process is not None:
+            process.wait()
         if km.connection_file:
             Path(km.connection_file).unlink(missing_ok=True)
     _ACTIVE["kernels"] = []
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C while a build executes notebooks."""
+class _Interrupt(KeyboardInterrupt):
+    """SIGINT or SIGTERM while a build executes notebooks (raised like Ctrl-C)."""
 
-    signum = signal.SIGTERM
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
-def _raise_terminated(signum, frame):
-    raise _Terminated()
+def _interrupt(signum, frame):
+    # kill this process's kernel first: if nbclient got to shut it down while
+    # unwinding, the kernel would print a traceback about a closed socket
+    _stop_kernels()
+    raise _Interrupt(signum)
 
 
 def _in_main_thread() -> bool:
@@ -862,16 +857,20 @@ def _in_main_thread() -> bool:
 
 
 @contextlib.contextmanager
-def _sigterm_interrupts():
-    """While executing notebooks, SIGTERM interrupts like Ctrl-C (main thread only)."""
+def _interrupts_stop_kernels():
+    """While executing notebooks, SIGINT and SIGTERM kill the running kernel and raise
+    :class:`_Interrupt` (main thread only; a SIGINT set to be ignored stays ignored)."""
     if not _in_main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _interrupt)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @contextlib.contextmanager
@@ -978,7 +977,7 @@ def _execute_all(notebooks, params, out_dir: Path, *, root: Path, force: bool, j
         )
 
     results: dict[Path, Executed] = {}
-    with _sigterm_interrupts():
+    with _interrupts_stop_kernels():
         if jobs == 1:
             for nb in notebooks:
                 try:
@@ -988,7 +987,7 @@ def _execute_all(notebooks, params, out_dir: Path, *, root: Path, force: bool, j
                     )
                 except KeyboardInterrupt as exc:  # execute_notebook stopped its kernel
                     signum = getattr(exc, "signum", signal.SIGINT)
-                    raise BuildInterrupted(signum, [] if nb in results else [nb.stem]) from None
+                    raise BuildInterrupted(signum, [nb.stem]) from None
                 finished(nb, results[nb])
         else:
             _execute_parallel(
@@ -1107,6 +1106,14 @@ def build(
     Returns
     -------
     BuildResult
+
+    Raises
+    ------
+    NotebookFailed
+        A notebook raised (the others running at the time finish first).
+    BuildInterrupted
+        SIGINT or SIGTERM: the notebooks being executed are stopped with
+        their worker processes and kernels, without stamps.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")

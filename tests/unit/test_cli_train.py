@@ -10,6 +10,8 @@ from gan_study import cli
 from gan_study.config import TrainConfig
 from gan_study.data.fixtures import write_tiny_ham10000
 
+TINY = ["--model", "seed_baseline", "--batch-size", "16", "--epochs", "2", "--no-progress"]
+
 #: A value different from the default for every field, as the command line spells it.
 OPTION_VALUES = {
     "model": ("cdcgan", "cdcgan"),
@@ -82,19 +84,121 @@ def test_bad_values_are_one_line_and_create_nothing(tmp_path, monkeypatch, capsy
     assert not runs.exists() or not any(runs.iterdir())
 
 
-def test_run_dir_that_is_a_file_and_a_diverging_run(tmp_path, monkeypatch, capsys):
-    root = write_tiny_ham10000(tmp_path / "root")
-    monkeypatch.setenv("GAN_STUDY_DATA_DIR", str(root))
+# ------------------------------------------- more on the generated options and bad input
+def _parse(*argv):
+    return cli.config_from_args(cli.build_parser().parse_args(["train", *argv]))
+
+
+def test_unset_options_keep_trainconfigs_defaults_and_old_names_still_work():
+    assert _parse() == TrainConfig()  # no default is written twice
+    config = _parse("--size", "32", "--model", "wgan_gp", "--epochs", "4", "--lr-g", "1e-3")
+    assert (config.image_size, config.model, config.epochs, config.lr_g) == (32, "wgan_gp", 4, 1e-3)
+    assert _parse("--image-size", "64").image_size == 64
+    assert _parse("--max-train-images", "10", "--max-train-images", "none").max_train_images is None
+    assert _parse("--spectral-norm").spectral_norm is True
+    assert _parse("--no-spectral-norm").spectral_norm is False
+
+
+def test_help_comes_from_the_trainconfig_docstring(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--latent-dim LATENT_DIM Length of the latent code (100 in the report" in out
+    assert "Architecture (gan_study.models.build)" in out and "default: dcgan" in out
+    assert "--size IMAGE_SIZE" in out and "--wait" in out
+
+
+def test_a_bad_option_value_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.build_parser().parse_args(["train", "--epochs", "1.5"])
+    assert info.value.code == 2
+    assert "gan-study train: error: argument --epochs: invalid int value: '1.5'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_new_fields_of_a_config_class_appear_automatically():
+    @dataclasses.dataclass(frozen=True)
+    class Config:
+        """Two fields.
+
+        Parameters
+        ----------
+        rate, width : float
+            A shared entry (``50%`` off).
+        flag : bool, optional
+            A switch.
+
+        Notes
+        -----
+        flag : not a parameter
+            Not read.
+        """
+
+        rate: float = 0.5
+        width: float = 2.0
+        flag: bool | None = None
+
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    cli.add_config_options(parser, Config)
+    made = cli.config_from_args(parser.parse_args(["--width", "3", "--flag"]), Config)
+    assert made == Config(rate=0.5, width=3.0, flag=True)
+    assert "A shared entry (50% off)" in " ".join(parser.format_help().split())
+
+    @dataclasses.dataclass
+    class Undocumented:
+        """Parameters
+        ----------
+        a : int
+        """
+
+        a: int = 1
+        b: int = 2
+
+    with pytest.raises(ValueError, match="Undocumented.b has no entry in the 'Parameters'"):
+        cli.add_config_options(argparse.ArgumentParser(), Undocumented)
+
+
+@pytest.fixture()
+def tiny_env(tmp_path, monkeypatch):
+    root = write_tiny_ham10000(tmp_path / "data")
     monkeypatch.setenv("GAN_STUDY_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("GAN_STUDY_RUNS_DIR", str(tmp_path / "runs"))
-    a_file = tmp_path / "a-file"
-    a_file.write_text("x")
-    assert cli.main(["train", "--epochs", "1", "--run-dir", str(a_file)]) != 0
-    assert "is not a directory" in capsys.readouterr().err and a_file.read_text() == "x"
+    return root
 
-    diverging = ["train", "--epochs", "2", "--batch-size", "16", "--lr-g", "1e30", "--lr-d", "1e30"]
-    assert cli.main([*diverging, "--no-progress"]) == 1
+
+def test_run_dir_that_is_or_lies_below_a_file_is_a_clear_error(tiny_env, tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    base = ["train", "--data-dir", str(tiny_env), *TINY, "--run-dir"]
+    assert cli.main([*base, str(afile)]) == 2
     err = capsys.readouterr().err
-    assert "training diverged" in err and "lower the learning rates" in err
-    assert "nothing was kept" in err
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    assert f"gan-study train: error: run directory {afile} exists and is not a directory" in err
+    assert "--run-dir" in err
+    assert cli.main([*base, str(afile / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot create run directory {afile / 'sub'}: {afile} is not a directory" in err
+    assert afile.read_text() == "keep me"
+
+
+def test_divergence_removes_what_it_created_and_only_that(tiny_env, tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    run = tmp_path / "runs" / "diverging"
+    argv = ["train", "--data-dir", str(tiny_env), *TINY, "--lr-g", "1e30", "--run-dir", str(run)]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gan-study train: error: training diverged at epoch 1")
+    assert "lower the learning rates" in err and f"nothing was kept (removed {run})" in err
+    assert "Traceback" not in err
+    assert not run.exists()
+
+    run.mkdir(parents=True)  # a directory this call did not create stays, emptied of its files
+    (run / "notes.txt").write_text("mine")
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "nothing was kept (removed config.json, history.csv" in err
+    assert f".lock from {run})" in err
+    assert sorted(p.name for p in run.iterdir()) == ["notes.txt"]

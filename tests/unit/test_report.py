@@ -97,12 +97,16 @@ def test_override_of_the_wrong_type_is_rejected(repo):
     with pytest.raises(ValueError, match=r"-p x big: parameter a\.x is an int .*'big', a str"):
         report.resolve_parameters(nbs, "standard", report.parse_overrides([("x", "big")]), table)
     # an int is a valid float; a float is not a valid int
-    got = report.resolve_parameters(nbs, "standard", report.parse_overrides([("b.size", "2")]), table)
+    got = report.resolve_parameters(
+        nbs, "standard", report.parse_overrides([("b.size", "2")]), table
+    )
     assert got["b"]["size"] == 2
 
 
 @pytest.mark.parametrize("value, reads", [("abc", "'abc', a str"), ("1.5", "1.5, a float")])
-def test_cli_names_the_parameter_its_type_and_the_bad_value(repo, monkeypatch, capsys, value, reads):
+def test_cli_names_the_parameter_its_type_and_the_bad_value(
+    repo, monkeypatch, capsys, value, reads
+):
     root, table = repo
     monkeypatch.chdir(root)
     monkeypatch.setattr(profiles, "PROFILES", table)

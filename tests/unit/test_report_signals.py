@@ -1,4 +1,11 @@
-"""SIGTERM or Ctrl-C to a report build stops it: workers and kernels end, nothing is stamped."""
+"""SIGTERM or Ctrl-C (SIGINT) to a report build stops it, with one job or two.
+
+A real ``gan-study book`` subprocess executes notebooks that sleep. After the
+signal the build exits with 128 + the signal and a one-line message that
+names the stopped notebooks; every kernel (and, with two jobs, every worker)
+has ended and removed its connection file; nothing is stamped, and the
+partial output is kept as ``NAME.failed.ipynb``.
+"""
 
 from __future__ import annotations
 
@@ -6,77 +13,98 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.slow
 
-BUILD = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    from gan_study import report
-    root = Path(sys.argv[1])
-    report.PACKAGE_DIR = root / "fake_pkg"
-    report.PREREQUISITES = {"01_sleep": (), "02_free": ()}
-    try:
-        report.build("standard", root=root, html=False, profiles={"standard": {}}, jobs=2)
-    except report.BuildInterrupted as exc:
-        print(exc, file=sys.stderr)
-        sys.exit(130)
-    """
-)
-SLEEP = (
+
+def _write_notebook(folder: Path, name: str, code: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.py").write_text(f"# %% [markdown]\n# # {name}\n\n# %%\n{code}\n")
+
+
+SLEEPER = (
     "import os, time\n"
-    "open('kernel.pid', 'w').write(str(os.getpid()))\n"
-    "time.sleep(90)\n"
-    "open('finished', 'w').write('yes')\n"
+    "open('started_{name}.tmp', 'w').write(f'{{os.getpid()}} {{os.getppid()}}')\n"
+    "os.replace('started_{name}.tmp', 'started_{name}')\n"
+    "time.sleep(120)\n"
+    "open('finished_{name}', 'w').close()"
 )
 
 
-def _alive(pid: int) -> bool:
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie counts as ended: only its parent can reap it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM])
-def test_a_signal_stops_the_build_its_workers_and_kernels(tmp_path, signum):
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    (tmp_path / "fake_pkg").mkdir()
-    (tmp_path / "fake_pkg" / "mod.py").write_text("VALUE = 1\n")
-    (nbs / "01_sleep.py").write_text("# %% [markdown]\n# # sleep\n\n# %%\n" + SLEEP)
-    (nbs / "02_free.py").write_text("# %% [markdown]\n# # free\n\n# %%\nprint(1)\n")
+@pytest.mark.parametrize(
+    "jobs, signum",
+    [(2, "SIGTERM"), (2, "SIGINT"), (1, "SIGTERM"), (1, "SIGINT")],
+)
+def test_interrupted_build_stops_workers_and_kernels_and_stamps_nothing(tmp_path, jobs, signum):
+    signum = getattr(signal, signum)
+    names = ["01_a", "02_b"][:jobs]
+    for name in names:
+        _write_notebook(tmp_path / "notebooks", name, SLEEPER.format(name=name))
+    script = (
+        "from gan_study import cli, report\n"
+        f"report.PREREQUISITES = {{n: () for n in {names!r}}}\n"
+        f"raise SystemExit(cli.main(['book', '--no-html', '-j', '{jobs}']))\n"
+    )
+    env = dict(
+        os.environ,
+        GAN_STUDY_RUNS_DIR=str(tmp_path / "runs"),
+        GAN_STUDY_CACHE_DIR=str(tmp_path / "cache"),
+        GAN_STUDY_DATA_DIR=str(tmp_path / "data"),
+        TMPDIR=str(tmp_path / "tmp"),  # where the kernels' connection files go
+    )
+    (tmp_path / "tmp").mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-c", BUILD, str(tmp_path)],
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    pid_file = tmp_path / "kernel.pid"
-    deadline = time.monotonic() + 240
-    while not pid_file.is_file() or not pid_file.read_text():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the notebook's kernel did not start"
-        time.sleep(0.1)
-    kernel = int(pid_file.read_text())
-    proc.send_signal(signum)
     try:
-        out, err = proc.communicate(timeout=60)
+        deadline = time.monotonic() + 180
+        while not all((tmp_path / f"started_{n}").is_file() for n in names):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the notebooks did not start within 180 s"
+            time.sleep(0.1)
+        pids = [int(p) for n in names for p in (tmp_path / f"started_{n}").read_text().split()]
+        assert len(list((tmp_path / "tmp").glob("tmp*.json"))) == len(names)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err, err
-    deadline = time.monotonic() + 30
-    while _alive(kernel) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(kernel), "the kernel of the interrupted notebook was left running"
-    assert not (tmp_path / "finished").exists()
-    assert not list(tmp_path.rglob("01_sleep.stamp.json")), "an interrupted notebook was stamped"
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signum, (out, err)
+    assert f"gan-study book: interrupted ({signal.Signals(signum).name})" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    for name in names:
+        assert name in err.rsplit("interrupted", 1)[1]  # named as stopped
+    kernels_and_workers = [p for p in pids if p != proc.pid]  # jobs=1: the kernel's parent
+    deadline = time.monotonic() + 15
+    while not all(_gone(p) for p in kernels_and_workers):
+        assert time.monotonic() < deadline, f"still running: {kernels_and_workers}"
+        time.sleep(0.1)
+    # the kernels were stopped by their owner, which removed their connection files too
+    assert not list((tmp_path / "tmp").glob("tmp*.json"))
+    executed = tmp_path / "_build" / "executed"
+    for name in names:
+        assert not (tmp_path / f"finished_{name}").exists()
+        assert not (executed / f"{name}.stamp.json").exists()
+        assert not (executed / f"{name}.ipynb").exists()
+        assert not (executed / f".{name}.running.ipynb").exists()
+        assert (executed / f"{name}.failed.ipynb").is_file()  # the partial output
