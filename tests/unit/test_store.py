@@ -107,9 +107,7 @@ def test_cache_key_changes_with_each_part():
     assert store.cache_key(**{**base, "params": {"n": 2}}) != key
 
 
-def test_processed_arrays_are_rebuilt_when_the_code_that_makes_them_changes(
-    tmp_path, monkeypatch
-):
+def test_processed_arrays_are_rebuilt_when_the_code_that_makes_them_changes(tmp_path, monkeypatch):
     from gan_study import data
     from gan_study.data import ham10000
     from gan_study.data.fixtures import write_tiny_ham10000

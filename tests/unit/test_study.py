@@ -112,7 +112,11 @@ def test_tidy_and_summarize():
 def test_a_missing_value_is_counted_and_named_not_dropped():
     records = [
         ("cdcgan", 0, {"data_copying": {"ct": 1.0}}),
-        ("cdcgan", 1, {"data_copying": {"ct": None}, "unavailable": {"data_copying.ct": "too few"}}),
+        (
+            "cdcgan",
+            1,
+            {"data_copying": {"ct": None}, "unavailable": {"data_copying.ct": "too few"}},
+        ),
         ("cdcgan", 2, {"data_copying": {"ct": 3.0}}),
         ("dcgan", 0, {"data_copying": {"ct": 2.0}}),
     ]
