@@ -41,22 +41,29 @@
 # :class: tip
 # Every run is stored in a *run directory* named after its full
 # configuration. Running this chapter again with the same parameters reuses
-# the finished runs and takes seconds; changing any parameter (say `epochs`)
+# the finished runs and takes seconds; changing any parameter (say `gan_epochs`)
 # trains new runs and leaves the old ones alone. An interrupted run resumes
-# from its last checkpoint.
+# from its last checkpoint. The parameters whose names start with `gan_`
+# (with `image_size`, `source` and `split`) define the study's reference runs
+# for chapters 3, 4, 6 and 7 at once: `gan-study book -p gan_epochs 16`
+# changes them in every one of those chapters.
 # ```
 
 # %% tags=["parameters"]
-seed = 0  # training seed of the four runs (chapter 4 reuses these seed-0 runs)
-epochs = 8  # passes over the training images
-image_size = 28  # image side in pixels (28, 32 or 64)
-batch_size = 32  # real images per discriminator update
-source = "ham10000"  # data source: ham10000 or dermamnist
-split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR or data/raw
-max_train_images = None  # train on this many images only (None: all)
 samples_per_class = 8  # generated images per class in the final figures
 dpi = 110  # resolution of the figures
+# The study's reference GAN runs, shared with chapters 4, 6 and 7
+# (gan_study.profiles.SHARED; override them for every chapter at once):
+gan_models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # each trained with every seed
+gan_seeds = [0, 1, 2]  # training seeds (chapter 3 shows the first seed's runs)
+gan_epochs = 8  # passes over the training images
+gan_batch_size = 32  # real images per discriminator update
+image_size = 28  # image side in pixels (28, 32 or 64)
+source = "ham10000"  # data source: ham10000 or dermamnist
+split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
+gan_max_train_images = None  # train on this many images only (None: all)
+gan_recipe = {}  # other TrainConfig fields for every model ({}: each paper's defaults)
 
 # %%
 import inspect
@@ -67,17 +74,21 @@ from IPython.display import display
 from myst_nb import glue
 
 from gan_study import data, models, plots, problems, study, training
+from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
-MODELS = study.STUDY_MODELS
-train_params = dict(
-    epochs=epochs,
+grid = RunGrid(
+    models=gan_models,
+    seeds=gan_seeds,
+    epochs=gan_epochs,
+    batch_size=gan_batch_size,
     image_size=image_size,
-    batch_size=batch_size,
     source=source,
     split=split,
-    max_train_images=max_train_images,
+    max_train_images=gan_max_train_images,
+    recipe=gan_recipe,
 )
+MODELS, seed = grid.models, grid.seeds[0]  # this chapter trains the first seed's runs
 
 # %% [markdown]
 # ## The training images
@@ -93,13 +104,13 @@ train_params = dict(
 # %%
 lesions = data.load(source=source, split=split, image_size=image_size, data_dir=data_dir)
 n_train = len(lesions.train.images)
-n_gan_train = min(n_train, max_train_images or n_train)
+n_gan_train = min(n_train, gan_max_train_images or n_train)
 plots.glue_value("n_gan_train", n_gan_train, ",d")
 plots.glue_value("image_px", f"{image_size} x {image_size}")
-plots.glue_value("batch_size", batch_size, "d")
-plots.glue_value("epochs", epochs, "d")
+plots.glue_value("batch_size", gan_batch_size, "d")
+plots.glue_value("epochs", gan_epochs, "d")
 plots.glue_value("seed", seed, "d")
-gan_labels = data.take_subset(lesions.train.labels, max_train_images)
+gan_labels = data.take_subset(lesions.train.labels, gan_max_train_images)
 for k, name in enumerate(data.CLASS_NAMES):
     plots.glue_value(f"n_{name}_train", int((gan_labels == k).sum()), ",d")
 
@@ -113,7 +124,7 @@ for k, name in enumerate(data.CLASS_NAMES):
 # the same for all four.
 
 # %%
-configs = study.grid_configs(MODELS, [seed], **train_params)
+configs = grid.configs(seeds=[seed])
 defaults = pd.DataFrame(
     [
         {
@@ -135,7 +146,7 @@ display(defaults)
 # Training all four (or finding them already trained):
 
 # %%
-runs = study.train_grid(MODELS, [seed], data_dir=data_dir, **train_params)
+runs = study.train_grid(MODELS, [seed], data_dir=data_dir, **grid.train_params())
 runs = runs.set_index("model")
 for model, row in runs.iterrows():
     plots.glue_value(f"train_minutes_{model}", row["train_seconds"] / 60, ".1f")

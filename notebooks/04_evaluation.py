@@ -42,20 +42,24 @@
 # conditional model's images look like their class to a classifier.
 
 # %% tags=["parameters"]
-models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # models to compare
-seeds = [0, 1, 2]  # training seeds per model (seed 0: the runs of chapter 3)
-epochs = 8  # as in chapter 3, so that its runs are reused
-image_size = 28  # image side in pixels (28, 32 or 64)
-batch_size = 32  # as in chapter 3
-source = "ham10000"  # data source: ham10000 or dermamnist
-split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR or data/raw
-max_train_images = None  # as in chapter 3 (None: all training images)
 seed = 0  # seed of the evaluation samples and of the real-data classifier
 n_eval = 2000  # generated images per run, and N of the distribution metrics
-classifier_epochs = 20  # epochs of the real-data classifier (its features score the runs)
 gallery_pairs = 8  # closest generated-training pairs shown per model
 dpi = 110  # resolution of the figures
+# The study's reference GAN runs, shared with chapters 3, 6 and 7
+# (gan_study.profiles.SHARED; override them for every chapter at once):
+gan_models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # each trained with every seed
+gan_seeds = [0, 1, 2]  # training seeds (chapter 3 shows the first seed's runs)
+gan_epochs = 8  # passes over the training images
+gan_batch_size = 32  # real images per discriminator update
+image_size = 28  # image side in pixels (28, 32 or 64)
+source = "ham10000"  # data source: ham10000 or dermamnist
+split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
+gan_max_train_images = None  # train on this many images only (None: all)
+gan_recipe = {}  # other TrainConfig fields for every model ({}: each paper's defaults)
+# The study's real-data classifier, shared with chapters 2, 5 and 6:
+classifier_epochs = 20  # its training epochs (its features score the runs)
 
 # %%
 import numpy as np
@@ -64,18 +68,23 @@ from IPython.display import display
 from myst_nb import glue
 
 from gan_study import classifier, data, metrics, plots, problems, study, training
+from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
-train_params = dict(
-    epochs=epochs,
+grid = RunGrid(
+    models=gan_models,
+    seeds=gan_seeds,
+    epochs=gan_epochs,
+    batch_size=gan_batch_size,
     image_size=image_size,
-    batch_size=batch_size,
     source=source,
     split=split,
-    max_train_images=max_train_images,
+    max_train_images=gan_max_train_images,
+    recipe=gan_recipe,
 )
+models, seeds = list(grid.models), list(grid.seeds)
 lesions = data.load(source=source, split=split, image_size=image_size, data_dir=data_dir)
-gan_train = data.take_subset(lesions.train.images, max_train_images)
+gan_train = data.take_subset(lesions.train.images, gan_max_train_images)
 
 # %% [markdown]
 # ## The judge: a classifier trained on real images
@@ -108,15 +117,15 @@ plots.glue_value("classifier_epochs", classifier_epochs, "d")
 #
 # Each model is trained with {glue:text}`n_seeds` seeds ({glue:text}`seed_list`)
 # and otherwise the settings of chapter 3 ({glue:text}`epochs` epochs). The
-# seed-0 runs are the runs of chapter 3 and are reused, not trained again. The
+# first seed's runs are the runs of chapter 3 and are reused, not trained again. The
 # {glue:text}`n_runs` runs took {glue:text}`train_minutes_total` minutes of
 # training in all, as recorded when each was trained.
 
 # %%
-runs = study.train_grid(models, seeds, data_dir=data_dir, progress=False, **train_params)
+runs = study.train_grid(models, seeds, data_dir=data_dir, progress=False, **grid.train_params())
 plots.glue_value("n_seeds", len(seeds), "d")
 plots.glue_value("seed_list", ", ".join(map(str, seeds)))
-plots.glue_value("epochs", epochs, "d")
+plots.glue_value("epochs", gan_epochs, "d")
 plots.glue_value("n_runs", len(runs), "d")
 plots.glue_value("train_minutes_total", runs["train_seconds"].sum() / 60, ".0f")
 display(runs.drop(columns="run_dir"))

@@ -28,31 +28,41 @@
 
 # %% tags=["parameters"]
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
-image_size = 28  # side of the square images in pixels
 seed = 0  # seed of the quiz (which images, in which order)
 quiz_images = 16  # images in the quiz grid (half real, half generated)
-gan_model = "dcgan"  # the generator of the training chapter that the quiz draws from
-gan_epochs = 8  # its epochs (the training chapter's run is reused)
-gan_batch_size = 32  # its batch size
-gan_seed = 0  # its seed
-gan_max_train_images = None  # its training subset (None: all)
+gan_model = "dcgan"  # the run of the training chapter (first seed) that the quiz draws from
+# The study's reference GAN runs, shared with chapters 3, 4 and 6
+# (gan_study.profiles.SHARED; override them for every chapter at once):
+gan_models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # each trained with every seed
+gan_seeds = [0, 1, 2]  # training seeds (chapter 3 shows the first seed's runs)
+gan_epochs = 8  # passes over the training images
+gan_batch_size = 32  # real images per discriminator update
+image_size = 28  # image side in pixels (28, 32 or 64)
+source = "ham10000"  # data source: ham10000 or dermamnist
+split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
+gan_max_train_images = None  # train on this many images only (None: all)
+gan_recipe = {}  # other TrainConfig fields for every model ({}: each paper's defaults)
 
 # %%
 import numpy as np
 
 from gan_study import data, plots, quiz, training
-from gan_study.config import TrainConfig
+from gan_study.config import RunGrid
 
 plots.set_style()
-lesions = data.load(image_size=image_size, data_dir=data_dir)
-gan_config = TrainConfig(
-    model=gan_model,
+lesions = data.load(source, split, image_size, data_dir)
+grid = RunGrid(
+    models=gan_models,
+    seeds=gan_seeds,
     epochs=gan_epochs,
     batch_size=gan_batch_size,
-    seed=gan_seed,
     image_size=image_size,
+    source=source,
+    split=split,
     max_train_images=gan_max_train_images,
+    recipe=gan_recipe,
 )
+gan_config = grid.config(gan_model)  # the first seed's run, trained in chapter 3
 gan_run = training.train(gan_config, data_dir=data_dir, progress=False)
 generator = training.load_generator(gan_run)
 plots.glue_value("gan_model", gan_model)

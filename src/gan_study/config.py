@@ -363,3 +363,114 @@ def _number(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return float(value)
+
+
+#: The fields a :class:`RunGrid` sets itself; its ``recipe`` holds any other.
+_GRID_FIELDS = (
+    "model",
+    "seed",
+    "epochs",
+    "batch_size",
+    "image_size",
+    "source",
+    "split",
+    "max_train_images",
+)
+
+
+@dataclass(frozen=True)
+class RunGrid:
+    """The study's reference GAN runs: every model trained with every seed, alike.
+
+    Chapters 3, 4, 6 and 7 use the same runs. They are defined once, by the
+    ``gan_runs`` group of :data:`gan_study.profiles.SHARED`, and each of those
+    chapters builds this object from its parameters, so that an override
+    (``gan-study book -p gan_epochs 16``) changes the runs of every chapter
+    together and no chapter trains a variant of its own.
+
+    Parameters
+    ----------
+    models : tuple of str
+        Architectures (:func:`gan_study.models.build`), each trained with every seed.
+    seeds : tuple of int
+        Training seeds; the first is the seed of the runs that chapter 3
+        shows and chapters 6 and 7 reuse.
+    epochs, batch_size, image_size, source, split, max_train_images
+        The :class:`TrainConfig` fields of the same names, the same for every run.
+    recipe : dict
+        Any other :class:`TrainConfig` fields (``{"diffaugment": "color,translation,cutout"}``),
+        applied to every model; empty: each model's paper defaults.
+    """
+
+    models: tuple[str, ...]
+    seeds: tuple[int, ...]
+    epochs: int
+    batch_size: int
+    image_size: int = 28
+    source: str = "ham10000"
+    split: str | None = None
+    max_train_images: int | None = None
+    recipe: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.models, str) or isinstance(self.seeds, (str, int)):
+            raise ValueError(
+                f"models and seeds must be lists, got models={self.models!r}, seeds={self.seeds!r}"
+            )
+        object.__setattr__(self, "models", tuple(self.models))
+        object.__setattr__(self, "seeds", tuple(self.seeds))
+        if not self.models or not self.seeds:
+            raise ValueError("a run grid needs at least one model and one seed")
+        for kind, values in (("models", self.models), ("seeds", self.seeds)):
+            if len(set(values)) != len(values):
+                raise ValueError(f"{kind} has duplicates: {list(values)}")
+        if not isinstance(self.recipe, dict):
+            raise ValueError(f"recipe must be a dict of TrainConfig fields, got {self.recipe!r}")
+        names = {f.name for f in fields(TrainConfig)}
+        unknown = sorted(set(self.recipe) - names)
+        if unknown:
+            raise ValueError(
+                f"recipe sets unknown TrainConfig field(s) {', '.join(unknown)}; "
+                f"valid: {', '.join(sorted(names - set(_GRID_FIELDS)))}"
+            )
+        fixed = sorted(set(self.recipe) & set(_GRID_FIELDS))
+        if fixed:
+            raise ValueError(
+                f"recipe sets {', '.join(fixed)}, which the run grid sets itself: "
+                "use gan_models, gan_seeds, gan_epochs, gan_batch_size, image_size, "
+                "source, split or gan_max_train_images"
+            )
+        for seed in self.seeds:
+            self.config(self.models[0], seed).validate()  # a bad value fails here, not later
+
+    def train_params(self) -> dict:
+        """The :class:`TrainConfig` fields shared by every run (all but model and seed)."""
+        common = {name: getattr(self, name) for name in _GRID_FIELDS[2:]}
+        return {**common, **self.recipe}
+
+    def config(self, model: str, seed: int | None = None) -> TrainConfig:
+        """The configuration of one run (``seed`` default: the first seed).
+
+        Raises
+        ------
+        ValueError
+            When ``model`` or ``seed`` is not in the grid: a chapter that needs
+            it must not train a run of its own.
+        """
+        seed = self.seeds[0] if seed is None else seed
+        if model not in self.models:
+            raise ValueError(
+                f"model {model!r} is not among the study's runs (gan_models = {list(self.models)}); "
+                f'add it to gan_models, e.g. -p gan_models "{[*self.models, model]}"'
+            )
+        if seed not in self.seeds:
+            raise ValueError(
+                f"seed {seed} is not among the study's runs (gan_seeds = {list(self.seeds)})"
+            )
+        return TrainConfig(model=model, seed=int(seed), **self.train_params())
+
+    def configs(self, seeds: tuple[int, ...] | None = None) -> list[TrainConfig]:
+        """One configuration per (model, seed), model-major; ``seeds`` default: all."""
+        return [
+            self.config(m, s) for m in self.models for s in (self.seeds if seeds is None else seeds)
+        ]

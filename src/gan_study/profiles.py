@@ -11,8 +11,18 @@ papermill injects into that notebook:
   and for class demonstrations.
 * ``full`` -- for a machine with a GPU: more epochs and 64-pixel images.
 
+What several chapters share -- the study's reference GAN runs and its
+real-data classifier -- is named once, in :data:`SHARED`, and given to every
+chapter that uses it (:data:`USES`). An override of a shared parameter
+(``gan-study book -p gan_epochs 16``) therefore changes every such chapter
+together; one aimed at a single chapter (``-p 06_synthetic_data.gan_epochs 16``)
+is refused, because that chapter would silently train runs of its own. The
+order in which chapters may run follows from the same table
+(:func:`prerequisites`).
+
 ``quick`` and ``full`` are written as *changes* to ``standard``
-(:data:`QUICK_CHANGES`, :data:`FULL_CHANGES`); :data:`PROFILES` holds the
+(:data:`QUICK_CHANGES`, :data:`FULL_CHANGES`, and :data:`QUICK_SHARED_CHANGES`,
+:data:`FULL_SHARED_CHANGES` for the shared groups); :data:`PROFILES` holds the
 merged result that :mod:`gan_study.report` uses.
 
 Adding a chapter ``notebooks/NN_name.py`` means adding one entry
@@ -24,7 +34,7 @@ entries to :data:`QUICK_CHANGES` and :data:`FULL_CHANGES`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: The standard profile: notebook stem -> {parameter: value}. Each notebook's
@@ -42,52 +52,24 @@ STANDARD: dict[str, dict[str, Any]] = {
         "seed": 0,
         "images_per_class": 8,
         "classifier_image_size": 28,
-        "classifier_epochs": 20,
     },
     "99_environment": {
         "check_tensorflow": True,
     },
-    # 03/04: four GANs (seed_baseline, dcgan, cdcgan, wgan_gp) on the full lesion-split
-    # training side (7,011 images), 8 epochs at batch 32 = 1,752 discriminator updates
-    # each. On 2 CPU cores the budget is counted in updates: a step costs time in
-    # proportion to the batch, and after the same wall time batch 32 gave clearly formed
-    # lesions where batch 128 gave blurred blobs. Measured on the 2-core AMD EPYC with
-    # AVX-512 (quiet, 28 px, batch 32, seconds per epoch): seed_baseline 6.4, dcgan 10.4,
-    # cdcgan 11.2, wgan_gp 9.8, so ~38 s per epoch for the four models: 03 trains them
-    # once (~5 min), 04 twice more (~10 min). On the slower 2-core AVX2-only machine of
-    # earlier measurements every step took ~4x as long, and 2 epochs was the most that
-    # fitted the hour there.
-    # 06/07 reuse the seed-0 cdcgan/dcgan runs (gan_epochs, gan_batch_size).
+    # 03/04/06/07: the reference GAN runs and the classifier come from SHARED.
     "03_training": {
-        "seed": 0,
-        "epochs": 8,
-        "image_size": 28,
-        "batch_size": 32,
-        "source": "ham10000",
-        "split": "lesion",
         "data_dir": None,
-        "max_train_images": None,
         "samples_per_class": 8,
         "dpi": 110,
     },
     "04_evaluation": {
-        "models": ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"],
-        "seeds": [0, 1, 2],
-        "epochs": 8,
-        "image_size": 28,
-        "batch_size": 32,
-        "source": "ham10000",
-        "split": "lesion",
         "data_dir": None,
-        "max_train_images": None,
         "seed": 0,
         "n_eval": 2000,
-        "classifier_epochs": 20,
         "gallery_pairs": 8,
         "dpi": 110,
     },
-    # 05-07. 06/07 reuse 03's cdcgan/dcgan runs and 05/06 04's classifier (same
-    # parameters, so nothing is retrained). 05's collapse runs train 24 epochs (768
+    # 05-07. 05's collapse runs train 24 epochs (768
     # updates): after 6 epochs the reference covered almost none of the test images
     # (recall 0.002), so nothing could fall. 06's arms train 8 epochs each (4 arms x 3
     # seeds); with 3-epoch arms the real-only arm reached a balanced accuracy of 0.52
@@ -111,53 +93,32 @@ STANDARD: dict[str, dict[str, Any]] = {
         "grid_learning_rates": [5e-5, 2e-4, 1e-3],
         "grid_batch_sizes": [32, 64],
         "n_eval": 1000,
-        "classifier_epochs": 20,
     },
     "06_synthetic_data": {
         "data_dir": None,
-        "image_size": 28,
         "seeds": [0, 1, 2],
-        "classifier_epochs": 20,
         "arm_epochs": 8,
         "arm_max_train_images": None,
         "topup_target": 500,
-        "gan_epochs": 8,
-        "gan_batch_size": 32,
-        "gan_seed": 0,
-        "gan_max_train_images": None,
         "n_boot": 1000,
         "interpolation_steps": 9,
         "interpolation_rows": 4,
     },
     "07_classroom": {
         "data_dir": None,
-        "image_size": 28,
         "seed": 0,
         "quiz_images": 16,
         "gan_model": "dcgan",
-        "gan_epochs": 8,
-        "gan_batch_size": 32,
-        "gan_seed": 0,
-        "gan_max_train_images": None,
     },
 }
 
 #: How ``quick`` differs from ``standard`` (at most ~5 minutes per notebook on 2 CPU cores).
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
-    "02_data": {"image_size": 28, "images_per_class": 6, "classifier_epochs": 1},
-    # 03/04: one epoch of 256 images (8 updates at batch 32) per model, one seed, 400
-    # evaluation images; a 1-epoch classifier shared by 04, 05 and 06.
-    "03_training": {"epochs": 1, "max_train_images": 256, "samples_per_class": 6},
-    "04_evaluation": {
-        "seeds": [0],
-        "epochs": 1,
-        "max_train_images": 256,
-        "n_eval": 400,
-        "classifier_epochs": 1,
-    },
+    "02_data": {"image_size": 28, "images_per_class": 6},
+    "03_training": {"samples_per_class": 6},
+    "04_evaluation": {"n_eval": 400},
     "05_gan_problems": {
         "seeds": [0, 1],
-        "classifier_epochs": 1,
         "batch_size": 64,
         "max_train_images": 256,
         "problem_epochs": 2,
@@ -168,26 +129,22 @@ QUICK_CHANGES: dict[str, dict[str, Any]] = {
         "grid_batch_sizes": [64],
         "n_eval": 300,
     },
-    # 06/07 reuse 03's quick cdcgan/dcgan runs; 06 trains 4 arms x 1 seed x 1 epoch on a
-    # 1,000-image subset of the real training split, topped up to 100 per class.
+    # 06 trains 4 arms x 1 seed x 1 epoch on a 1,000-image subset of the real
+    # training split, topped up to 100 per class.
     "06_synthetic_data": {
         "seeds": [0],
-        "classifier_epochs": 1,
         "arm_epochs": 1,
         "arm_max_train_images": 1000,
         "topup_target": 100,
-        "gan_epochs": 1,
-        "gan_max_train_images": 256,
         "n_boot": 200,
         "interpolation_steps": 7,
         "interpolation_rows": 2,
     },
-    "07_classroom": {"gan_epochs": 1, "gan_max_train_images": 256},
 }
 
 #: How ``full`` differs from ``standard`` (meant for a GPU machine).
 FULL_CHANGES: dict[str, dict[str, Any]] = {
-    "02_data": {"image_size": 64, "images_per_class": 10, "classifier_epochs": 30},
+    "02_data": {"image_size": 64, "images_per_class": 10},
     "05_gan_problems": {
         "seeds": [0, 1, 2, 3, 4],
         "max_train_images": 4096,
@@ -198,27 +155,142 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
         "grid_batch_sizes": [32, 64, 128],
         "n_eval": 2000,
         "image_size": 64,
-        "classifier_epochs": 30,
     },
-    "06_synthetic_data": {
-        "seeds": [0, 1, 2, 3, 4],
-        "image_size": 64,
-        "gan_epochs": 50,
-        "gan_batch_size": 128,
-        "arm_epochs": 30,
-        "classifier_epochs": 30,
+    "06_synthetic_data": {"seeds": [0, 1, 2, 3, 4], "arm_epochs": 30},
+}
+
+# ------------------------------------------------------------ shared artefacts
+#: What several chapters share, named once: group -> {parameter: standard value}.
+#: Every notebook that uses a group (:data:`USES`) gets all of its parameters,
+#: with the same values; the first such notebook in the book's order makes
+#: the artefact and the later ones reuse it (:func:`prerequisites`).
+#:
+#: ``gan_runs`` -- the study's reference GAN runs (:class:`gan_study.config.RunGrid`):
+#: every model of ``gan_models`` trained with every seed of ``gan_seeds``.
+#: Chapter 3 trains and shows the first seed's runs, chapter 4 adds the other
+#: seeds, chapters 6 and 7 take the first seed's cdcgan and dcgan.
+#: Standard: the full lesion-split training side (7,011 images), 8 epochs at
+#: batch 32 = 1,752 discriminator updates per run. On 2 CPU cores the budget is
+#: counted in updates: after the same wall time batch 32 gave clearly formed
+#: lesions where batch 128 gave blurred blobs. Measured on the 2-core AMD EPYC
+#: with AVX-512 (quiet, 28 px, batch 32, seconds per epoch): seed_baseline 6.4,
+#: dcgan 10.4, cdcgan 11.2, wgan_gp 9.8, so ~38 s per epoch for the four models.
+#:
+#: ``classifier`` -- the real-data classifier whose features and predictions
+#: score the GANs (02 trains it, 04, 05 and 06 reuse it).
+SHARED: dict[str, dict[str, Any]] = {
+    "gan_runs": {
+        "gan_models": ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"],
+        "gan_seeds": [0, 1, 2],
+        "gan_epochs": 8,
+        "gan_batch_size": 32,
+        "image_size": 28,
+        "source": "ham10000",
+        "split": "lesion",
+        "gan_max_train_images": None,
+        "gan_recipe": {},
     },
-    "07_classroom": {"image_size": 64, "gan_epochs": 50, "gan_batch_size": 128},
-    # 03/04 on a GPU: 64 px, 50 epochs at batch 128 (~2,700 generator updates), five seeds.
-    "03_training": {"epochs": 50, "batch_size": 128, "image_size": 64},
-    "04_evaluation": {
-        "seeds": [0, 1, 2, 3, 4],
-        "classifier_epochs": 30,
-        "epochs": 50,
-        "batch_size": 128,
-        "image_size": 64,
+    "classifier": {
+        "classifier_epochs": 20,
     },
 }
+
+#: Notebook stem -> the shared groups it uses.
+USES: dict[str, tuple[str, ...]] = {
+    "02_data": ("classifier",),
+    "03_training": ("gan_runs",),
+    "04_evaluation": ("gan_runs", "classifier"),
+    "05_gan_problems": ("classifier",),
+    "06_synthetic_data": ("gan_runs", "classifier"),
+    "07_classroom": ("gan_runs",),
+}
+
+#: How ``quick`` changes the shared groups: one seed, one epoch of 256 images
+#: (8 updates at batch 32) per model, a 1-epoch classifier.
+QUICK_SHARED_CHANGES: dict[str, dict[str, Any]] = {
+    "gan_runs": {"gan_seeds": [0], "gan_epochs": 1, "gan_max_train_images": 256},
+    "classifier": {"classifier_epochs": 1},
+}
+
+#: How ``full`` changes them: on a GPU, 64 px, 50 epochs at batch 128 (~2,700
+#: generator updates), five seeds, a 30-epoch classifier.
+FULL_SHARED_CHANGES: dict[str, dict[str, Any]] = {
+    "gan_runs": {
+        "gan_seeds": [0, 1, 2, 3, 4],
+        "gan_epochs": 50,
+        "gan_batch_size": 128,
+        "image_size": 64,
+    },
+    "classifier": {"classifier_epochs": 30},
+}
+
+
+def shared_group(notebook: str, parameter: str, uses=None, shared=None) -> str | None:
+    """The shared group that gives ``notebook`` its ``parameter``, or ``None``."""
+    uses = USES if uses is None else uses
+    shared = SHARED if shared is None else shared
+    for group in uses.get(notebook, ()):
+        if parameter in shared[group]:
+            return group
+    return None
+
+
+def prerequisites(notebooks=None, uses=None) -> dict[str, tuple[str, ...]]:
+    """Which notebooks must finish before each one: the makers of what it reuses.
+
+    The maker of a shared group is the first notebook (in file order) that
+    uses it; every later user waits for it. A notebook that uses no group
+    waits for nothing.
+
+    Parameters
+    ----------
+    notebooks : iterable of str, optional
+        Notebook stems (default: those of :data:`STANDARD`).
+    uses : mapping, optional
+        Notebook stem -> groups (default: :data:`USES`).
+
+    Returns
+    -------
+    dict
+        Notebook stem -> tuple of notebook stems, in file order.
+    """
+    uses = USES if uses is None else uses
+    stems = sorted(STANDARD if notebooks is None else notebooks)
+    maker = {}
+    for stem in stems:
+        for group in uses.get(stem, ()):
+            maker.setdefault(group, stem)
+    return {stem: tuple(sorted({maker[g] for g in uses.get(stem, ())} - {stem})) for stem in stems}
+
+
+def with_shared(
+    notebooks: Mapping[str, Mapping[str, Any]],
+    shared: Mapping[str, Mapping[str, Any]],
+    uses: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Give every notebook the parameters of the shared groups it uses.
+
+    Raises
+    ------
+    ValueError
+        When a notebook's own entry sets a shared parameter (it would make
+        that chapter's artefact differ from the others' without a word).
+    """
+    uses = USES if uses is None else uses
+    out = copy.deepcopy({name: dict(params) for name, params in notebooks.items()})
+    for name, groups in uses.items():
+        if name not in out:
+            continue
+        for group in groups:
+            clash = sorted(set(out[name]) & set(shared[group]))
+            if clash:
+                raise ValueError(
+                    f"notebook {name} sets {', '.join(clash)} itself, but the shared group "
+                    f"{group!r} defines it for every chapter: change it in SHARED"
+                )
+            out[name].update(copy.deepcopy(dict(shared[group])))
+    return out
+
 
 DEFAULT_PROFILE = "standard"
 
@@ -265,9 +337,12 @@ def merge_profile(
 
 #: Profile name -> notebook stem -> parameters. The one table the report reads.
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
-    "quick": merge_profile(STANDARD, QUICK_CHANGES),
-    "standard": merge_profile(STANDARD, {}),
-    "full": merge_profile(STANDARD, FULL_CHANGES),
+    name: with_shared(merge_profile(STANDARD, changes), merge_profile(SHARED, shared_changes))
+    for name, changes, shared_changes in (
+        ("quick", QUICK_CHANGES, QUICK_SHARED_CHANGES),
+        ("standard", {}, {}),
+        ("full", FULL_CHANGES, FULL_SHARED_CHANGES),
+    )
 }
 
 

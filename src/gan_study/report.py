@@ -79,20 +79,13 @@ REFERENCES_BIB = Path(__file__).parent / "resources" / "literature" / "reference
 #: The package whose files are part of every notebook's fingerprint.
 PACKAGE_DIR = Path(gan_study.__file__).parent
 
-#: Which chapters reuse the runs of which. With ``jobs > 1`` a chapter starts only
-#: after the chapters it reuses have finished (so that a GAN or classifier is trained
-#: once, by its owner, and never by two processes at the same time). A chapter not
-#: listed here waits for every chapter before it.
-PREREQUISITES: dict[str, tuple[str, ...]] = {
-    "01_literature": (),
-    "02_data": (),
-    "03_training": (),
-    "04_evaluation": ("02_data", "03_training"),  # 02's lesion-split classifier, 03's GANs
-    "05_gan_problems": ("04_evaluation",),  # the classifier whose features score the runs
-    "06_synthetic_data": ("03_training", "04_evaluation"),  # the cDCGAN and the classifier
-    "07_classroom": ("03_training",),  # the DCGAN
-    "99_environment": (),
-}
+#: Which chapters reuse what others make, derived from the shared groups of
+#: :mod:`gan_study.profiles` (:func:`~gan_study.profiles.prerequisites`). With
+#: ``jobs > 1`` a chapter starts only after the chapters it reuses have finished
+#: (so that a GAN or classifier is trained once, by its maker, and never by two
+#: processes at the same time). A chapter not listed here waits for every
+#: chapter before it.
+PREREQUISITES: dict[str, tuple[str, ...]] = _profiles.prerequisites()
 
 
 class BuildError(Exception):
@@ -385,6 +378,14 @@ def resolve_parameters(
                 raise ValueError(
                     f"-p {ov.label}: notebook {ov.notebook} has no parameter {ov.name!r}; "
                     f"valid: {', '.join(declared[ov.notebook]) or '(none)'}"
+                )
+            group = _profiles.shared_group(ov.notebook, ov.name)
+            if group is not None:
+                users = [n for n, g in _profiles.USES.items() if group in g]
+                raise ValueError(
+                    f"-p {ov.label}: {ov.name} belongs to the shared {group!r} of chapters "
+                    f"{', '.join(users)}, which must agree (a chapter of its own would train "
+                    f"or reuse other runs without a word); set it for all with -p {ov.name} ..."
                 )
         else:
             targets = [stem for stem, d in declared.items() if ov.name in d]

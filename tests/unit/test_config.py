@@ -149,3 +149,73 @@ def test_recipe_validates_and_round_trips():
     assert TrainConfig.from_dict(old) == TrainConfig()
     for policy in ("color", "translation", "cutout", "cutout,color"):
         TrainConfig(diffaugment=policy).validate()
+
+
+# ------------------------------------------------------------ the run grid
+from gan_study.config import RunGrid  # noqa: E402
+
+
+def _grid(**kw):
+    return RunGrid(
+        **{"models": ["dcgan", "cdcgan"], "seeds": [0, 1], "epochs": 2, "batch_size": 16, **kw}
+    )
+
+
+def test_run_grid_makes_the_trainconfigs_of_its_runs():
+    grid = _grid(max_train_images=64, recipe={"diffaugment": "color", "lr_warmup": 10})
+    assert grid.models == ("dcgan", "cdcgan") and grid.seeds == (0, 1)
+    configs = grid.configs()
+    assert [(c.model, c.seed) for c in configs] == [
+        ("dcgan", 0),
+        ("dcgan", 1),
+        ("cdcgan", 0),
+        ("cdcgan", 1),
+    ]
+    direct = TrainConfig(
+        model="cdcgan",
+        seed=0,
+        epochs=2,
+        batch_size=16,
+        max_train_images=64,
+        diffaugment="color",
+        lr_warmup=10,
+    )
+    assert grid.config("cdcgan") == direct  # the first seed by default
+    assert grid.config("cdcgan").run_name() == direct.run_name()
+    assert [c.seed for c in grid.configs(seeds=[1])] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"models": "dcgan"}, "models and seeds must be lists"),
+        ({"models": []}, "at least one model and one seed"),
+        ({"seeds": [0, 0]}, r"seeds has duplicates: \[0, 0\]"),
+        (
+            {"recipe": {"lr_warmpu": 5}},
+            "recipe sets unknown TrainConfig field.*lr_warmpu; valid: .*lr_warmup",
+        ),
+        (
+            {"recipe": {"epochs": 5}},
+            "recipe sets epochs, which the run grid sets itself.*gan_epochs",
+        ),
+        ({"recipe": "hinge"}, "recipe must be a dict"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"recipe": {"lr_warmup": -1}}, "lr_warmup must be a non-negative integer"),
+    ],
+)
+def test_a_bad_run_grid_is_refused_when_it_is_made(kw, message):
+    with pytest.raises(ValueError, match=message):
+        _grid(**kw)
+
+
+def test_a_chapter_cannot_ask_for_a_run_outside_the_grid():
+    grid = _grid()
+    with pytest.raises(
+        ValueError, match=r"model 'wgan_gp' is not among the study's runs.*-p gan_models"
+    ):
+        grid.config("wgan_gp")
+    with pytest.raises(
+        ValueError, match=r"seed 5 is not among the study's runs \(gan_seeds = \[0, 1\]\)"
+    ):
+        grid.config("dcgan", 5)
