@@ -151,7 +151,7 @@ runs = runs.set_index("model")
 for model, row in runs.iterrows():
     plots.glue_value(f"train_minutes_{model}", row["train_seconds"] / 60, ".1f")
 plots.glue_value("train_device", study.run_device(runs.iloc[0]["run_dir"]))
-display(runs[["seed", "train_seconds", "reused"]])
+display(runs[["seed", "d_updates", "g_updates", "train_seconds", "reused"]])
 
 # %% [markdown]
 # Training time, as recorded epoch by epoch in each run's `history.csv` when

@@ -382,6 +382,100 @@ def format_summary(result: dict) -> str:
     return "\n".join(lines)
 
 
+#: The blurs of :func:`blurred_references`, in pixels.
+BLUR_SIGMAS = (0.5, 1.0)
+BLURRED_FILE = "blurred_references-{key}.json"
+
+
+def blurred_references(
+    data,
+    clf,
+    *,
+    n: int,
+    seed: int,
+    sigmas=BLUR_SIGMAS,
+    fd_repeats: int = 3,
+    cache_dir: str | os.PathLike | None = None,
+) -> dict:
+    """The FD of real test images blurred by a Gaussian: reference lines for the GANs' FD.
+
+    The real test images, blurred by ``sigma`` pixels
+    (:func:`gan_study.metrics.gaussian_blur`), take the place of generated
+    images in exactly the FD protocol of :func:`evaluate_images`: the same
+    feature extractor, the same N (``min(n, test, train)``), the same seed
+    and so the same training subsets. A generator with a lower FD is closer
+    to the real images than blurred real images are.
+
+    Parameters
+    ----------
+    data : gan_study.data.LesionData
+        The real data (``train`` the reference, ``test`` the images blurred).
+    clf : gan_study.classifier.Classifier
+        The feature extractor.
+    n, seed, fd_repeats
+        As for :func:`evaluate_images` (use the same values to compare).
+    sigmas : sequence of float
+        Blur strengths in pixels.
+    cache_dir : path-like, optional
+        Where the result is kept (default :func:`gan_study.paths.cache_dir`),
+        as ``blurred_references-KEY.json``; KEY is a
+        :func:`gan_study.store.cache_key` of the code of :data:`CODE_MODULES`,
+        the feature extractor, the real arrays and the parameters, so a stored
+        result is reused only when all of them are the same.
+
+    Returns
+    -------
+    dict
+        ``n``, ``seed``, ``repeats``, ``floor_mean`` (unblurred test images:
+        the real-versus-real floor of chapter 4), ``references``: one record
+        per sigma with ``sigma``, ``fd_mean``, ``fd_std``, ``fd_values``.
+    """
+    from gan_study import paths
+
+    sigmas = [float(s) for s in sigmas]
+    if not sigmas:
+        raise ValueError("sigmas is empty: give at least one blur strength in pixels")
+    if n < 10:
+        raise ValueError(f"n must be >= 10, got {n}")
+    key = store.cache_key(
+        code=store.code_version(*CODE_MODULES),
+        inputs={
+            "feature_extractor": _classifier_id(clf),
+            "real": store.array_digest(data.train.images, data.test.images),
+        },
+        params={"n": int(n), "seed": int(seed), "sigmas": sigmas, "repeats": int(fd_repeats)},
+    )
+    path = paths.cache_dir(cache_dir) / BLURRED_FILE.format(key=key[:16])
+    if path.is_file():
+        try:
+            cached = json.loads(path.read_text())
+            if cached.get("cache_key") == key:
+                return cached
+        except (OSError, ValueError):
+            pass  # unreadable: computed again and rewritten below
+    f_train = clf.features(data.train.images)
+    f_test = clf.features(data.test.images)
+    n_eff = int(min(n, len(f_test), len(f_train)))
+    out = {"n": n_eff, "seed": int(seed), "repeats": int(fd_repeats), "references": []}
+    for sigma in sigmas:
+        f_blur = clf.features(metrics.gaussian_blur(data.test.images, sigma))
+        fd = metrics.frechet_floor(
+            f_train, f_test, n_eff, candidate=f_blur, repeats=fd_repeats, seed=seed
+        )
+        out["floor_mean"] = fd["floor_mean"]
+        out["references"].append(
+            {
+                "sigma": sigma,
+                "fd_mean": fd["fd_mean"],
+                "fd_std": fd["fd_std"],
+                "fd_values": fd["fd_values"],
+            }
+        )
+    out["cache_key"] = key
+    store.atomic_write_json(path, out)
+    return out
+
+
 def _classifier_id(clf) -> str:
     """What identifies a feature extractor: its cache name (which holds its code
     version, settings and data digest), else a digest of its weights."""

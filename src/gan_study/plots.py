@@ -657,7 +657,7 @@ def image_panels(images, titles, *, panel_inches: float = 2.6):
     return fig
 
 
-def metric_comparison(tidy, metrics, *, floors=None, order=None, ncols: int = 3):
+def metric_comparison(tidy, metrics, *, floors=None, references=None, order=None, ncols: int = 3):
     """Compare models on several metrics over seeds, with the real-versus-real floor.
 
     Each panel is one metric: a small dot per seed, the mean with a bar of
@@ -674,6 +674,9 @@ def metric_comparison(tidy, metrics, *, floors=None, order=None, ncols: int = 3)
         Metric key -> panel title (with its direction, e.g. "FD (lower is better)").
     floors : mapping of str to (float, float), optional
         Metric key -> (mean, spread) of the real-versus-real reference.
+    references : mapping of str to sequence of (str, float), optional
+        Metric key -> further reference values, each drawn as a dotted line
+        with its label (for example FD of real images blurred by 1 px).
     order : sequence of str, optional
         Models in plotting order (default: order of appearance).
     ncols : int
@@ -685,6 +688,7 @@ def metric_comparison(tidy, metrics, *, floors=None, order=None, ncols: int = 3)
     """
     metrics = dict(metrics)
     floors = dict(floors or {})
+    references = dict(references or {})
     if not metrics:
         raise ValueError("metric_comparison() needs at least one metric")
     absent = [m for m in metrics if m not in set(tidy["metric"])]
@@ -721,6 +725,9 @@ def metric_comparison(tidy, metrics, *, floors=None, order=None, ncols: int = 3)
             spread = 0.0 if spread is None or not np.isfinite(spread) else spread
             ax.axhspan(mean - spread, mean + spread, color="0.8", alpha=0.6, zorder=1, lw=0)
             ax.axhline(mean, color="0.35", ls="--", lw=1, zorder=2, label="real vs real")
+        for k, (label, value) in enumerate(references.get(metric, ())):
+            ax.axhline(value, color=f"{0.15 + 0.25 * k:.2f}", ls=":", lw=1.2, zorder=2, label=label)
+        if metric in floors or references.get(metric):
             ax.legend(fontsize="x-small", loc="best")
         ax.set_xticks(range(len(order)), order, rotation=20, fontsize="small")
         ax.set_xlim(-0.6, len(order) - 0.3)

@@ -516,7 +516,8 @@ def train_grid(
     -------
     pandas.DataFrame
         One row per run: ``model``, ``seed``, ``run_dir`` (Path),
-        ``train_seconds`` (sum of the per-epoch wall-clock seconds recorded in
+        ``d_updates`` and ``g_updates`` (discriminator and generator updates
+        in all, from ``history.csv``), ``train_seconds`` (sum of the per-epoch wall-clock seconds recorded in
         ``history.csv``, i.e. the cost of the original training, also for a
         reused run) and ``reused`` (whether the run was already finished).
     """
@@ -534,11 +535,14 @@ def train_grid(
                 "model": config.model,
                 "seed": config.seed,
                 "run_dir": Path(run_dir),
+                "d_updates": int(history["d_steps"].sum()),
+                "g_updates": int(history["g_steps"].sum()),
                 "train_seconds": float(history["seconds"].sum()),
                 "reused": bool(reused),
             }
         )
-    return pd.DataFrame(rows, columns=["model", "seed", "run_dir", "train_seconds", "reused"])
+    columns = ["model", "seed", "run_dir", "d_updates", "g_updates", "train_seconds", "reused"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # -------------------------------------------------------------- evaluation
@@ -796,6 +800,48 @@ def format_mean_spread(mean: float, spread: float, fmt: str = ".1f") -> str:
     if spread is None or not math.isfinite(spread):
         return f"{mean:{fmt}} (a single value, no spread)"
     return f"{mean:{fmt}} ± {spread:{fmt}}"
+
+
+def update_budget(runs: pd.DataFrame) -> str:
+    """The discriminator updates per run of a grid, for the prose: ``"1,752"``, or a range.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        :func:`train_grid`'s table (column ``d_updates``).
+    """
+    low, high = int(runs["d_updates"].min()), int(runs["d_updates"].max())
+    return f"{low:,}" if low == high else f"{low:,} to {high:,}"
+
+
+def blur_verdict(value: float, fd_blur: Mapping[float, float]) -> str:
+    """Where an FD lies among the FDs of blurred real images, in words.
+
+    Parameters
+    ----------
+    value : float
+        A generator's FD.
+    fd_blur : mapping of float to float
+        Blur sigma in pixels -> FD of the blurred real test images
+        (:func:`gan_study.evaluation.blurred_references`).
+
+    Returns
+    -------
+    str
+        For example ``"closer to the real images than real images blurred by
+        0.5 px"`` or ``"between real images blurred by 0.5 px and by 1 px"``.
+    """
+    if not fd_blur:
+        raise ValueError("fd_blur is empty: no blurred reference to compare with")
+    if not np.isfinite(value):
+        return "not comparable (its FD is unavailable)"
+    ordered = sorted(fd_blur.items(), key=lambda kv: kv[1])
+    if value <= ordered[0][1]:
+        return f"closer to the real images than real images blurred by {ordered[0][0]:g} px"
+    for (s_low, f_low), (s_high, f_high) in zip(ordered, ordered[1:], strict=False):
+        if f_low < value <= f_high:
+            return f"between real images blurred by {s_low:g} px and by {s_high:g} px"
+    return f"further from the real images than real images blurred by {ordered[-1][0]:g} px"
 
 
 def floor_verdict(value: float, floor: float, floor_spread: float) -> str:

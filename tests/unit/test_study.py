@@ -281,6 +281,11 @@ def test_train_grid_trains_once_then_reuses(tmp_path, monkeypatch):
     )
     assert list(first["seed"]) == [0, 1]
     assert not first["reused"].any()
+    from gan_study import training
+
+    history = training.load_history(first["run_dir"].iloc[0])
+    assert first["d_updates"].iloc[0] == history["d_steps"].sum() > 0
+    assert first["g_updates"].iloc[0] == history["g_steps"].sum() > 0
     assert first["run_dir"].nunique() == 2
     assert all((d / "generator_ema.keras").is_file() for d in first["run_dir"])
     assert (first["train_seconds"] > 0).all()
@@ -405,3 +410,23 @@ def test_flat_image_similarity():
     flat_train = np.full((5, 8, 8, 3), 200, np.uint8)
     same = study.flat_image_similarity(flat_train)
     assert same["pixel_accuracy_mean"] == 1.0 and same["colour"] == (200, 200, 200)
+
+
+def test_blur_verdict_places_an_fd_among_the_blurred_references():
+    refs = {0.5: 2.0, 1.0: 6.0}
+    assert study.blur_verdict(1.0, refs).startswith(
+        "closer to the real images than real images blurred by 0.5 px"
+    )
+    assert study.blur_verdict(3.0, refs) == "between real images blurred by 0.5 px and by 1 px"
+    assert (
+        study.blur_verdict(9.0, refs)
+        == "further from the real images than real images blurred by 1 px"
+    )
+    assert "unavailable" in study.blur_verdict(float("nan"), refs)
+    with pytest.raises(ValueError, match="fd_blur is empty"):
+        study.blur_verdict(1.0, {})
+
+
+def test_update_budget_is_one_number_or_a_range():
+    assert study.update_budget(pd.DataFrame({"d_updates": [1752, 1752]})) == "1,752"
+    assert study.update_budget(pd.DataFrame({"d_updates": [8, 1752]})) == "8 to 1,752"
