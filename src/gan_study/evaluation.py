@@ -449,7 +449,7 @@ def blurred_references(
     if path.is_file():
         try:
             cached = json.loads(path.read_text())
-            if cached.get("cache_key") == key:
+            if isinstance(cached, dict) and cached.get("cache_key") == key:
                 return cached
         except (OSError, ValueError):
             pass  # unreadable: computed again and rewritten below

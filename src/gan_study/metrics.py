@@ -425,7 +425,12 @@ def gaussian_blur(images: np.ndarray, sigma: float) -> np.ndarray:
             f"gaussian_blur needs uint8 images of shape (N, H, W, C), got {images.dtype} "
             f"{images.shape}"
         )
-    if isinstance(sigma, bool) or not np.isfinite(sigma) or sigma <= 0:
+    if (
+        isinstance(sigma, bool)
+        or not isinstance(sigma, (int, float, np.integer, np.floating))
+        or not np.isfinite(sigma)
+        or sigma <= 0
+    ):
         raise ValueError(f"sigma must be a positive number of pixels, got {sigma!r}")
     blurred = scipy.ndimage.gaussian_filter(
         images.astype(np.float32), sigma=(0, float(sigma), float(sigma), 0), mode="reflect"

@@ -63,6 +63,7 @@ def test_blur_keeps_a_constant_image_and_the_shape_and_smooths_the_rest():
         (np.zeros((1, 8, 8, 3), np.uint8), 0.0, "sigma must be a positive number"),
         (np.zeros((1, 8, 8, 3), np.uint8), float("nan"), "sigma must be a positive number"),
         (np.zeros((1, 8, 8, 3), np.uint8), True, "sigma must be a positive number"),
+        (np.zeros((1, 8, 8, 3), np.uint8), "1", "sigma must be a positive number"),
     ],
 )
 def test_blur_rejects_bad_input(images, sigma, message):
@@ -128,10 +129,13 @@ def test_references_are_cached_and_recomputed_for_other_code(toy, tmp_path, monk
     again = evaluation.blurred_references(data, clf, **kw)
     assert calls, "a change of the code must recompute the references"
     assert again["cache_key"] != first["cache_key"]
-    path.write_text("{not json")  # a damaged file is recomputed, not trusted
     monkeypatch.setattr(store, "code_version", real_version)
-    assert evaluation.blurred_references(data, clf, **kw)["cache_key"] == first["cache_key"]
-    assert json.loads(path.read_text())["cache_key"] == first["cache_key"]
+    for damaged in ("{not json", "[1, 2]"):  # unreadable, or JSON of another shape
+        path.write_text(damaged)
+        calls.clear()
+        assert evaluation.blurred_references(data, clf, **kw)["cache_key"] == first["cache_key"]
+        assert calls, "a damaged file must be recomputed, not trusted"
+        assert json.loads(path.read_text())["cache_key"] == first["cache_key"]
 
 
 def test_bad_arguments_are_refused(toy, tmp_path):
