@@ -10,7 +10,8 @@ fills them in, and the run directory is named after the resolved values, so
 are the same run.
 
 The fields of the faster-converging recipe (DiffAugment, hinge loss,
-spectral normalisation, R1, EMA start, learning-rate warm-up; see
+spectral normalisation, R1, EMA start, learning-rate warm-up) and the EMA
+snapshots of a learning curve (see
 :data:`RECIPE_FIELDS`) are off by default and leave the hash of
 :meth:`TrainConfig.run_name` untouched while they are: a configuration that
 does not use them keeps the run directory it had before they existed.
@@ -39,6 +40,7 @@ RECIPE_FIELDS = {
     "r1_weight": 0.0,
     "ema_start": 0,
     "lr_warmup": 0,
+    "snapshot_every": 0,
 }
 """Fields added after the first study runs, with their (off) defaults. At
 these values they are left out of :meth:`TrainConfig.run_name`'s hash, so
@@ -112,6 +114,12 @@ class TrainConfig:
         0: off.
     checkpoint_every : int
         Write a resumable checkpoint every this many epochs (and after the last).
+    snapshot_every : int
+        Keep the EMA generator's weights every this many epochs, as
+        ``snapshots/epoch_NNN.npz`` (:func:`gan_study.training.snapshots`), so
+        that the run's learning curve can be measured afterwards
+        (:func:`gan_study.evaluation.learning_curve`); 0: none. Snapshots do not
+        change the training, but a run with them is another run directory.
     source : {"ham10000", "dermamnist"}
         Data source (:func:`gan_study.data.load`).
     split : {"lesion", "dermamnist"}, optional
@@ -150,6 +158,7 @@ class TrainConfig:
     spectral_norm: bool = False
     r1_weight: float = 0.0
     lr_warmup: int = 0
+    snapshot_every: int = 0
 
     # ------------------------------------------------------------ defaults
     def resolved(self) -> TrainConfig:
@@ -286,7 +295,7 @@ class TrainConfig:
                 f"r1_weight needs a discriminator with an unbounded (logit) output, but "
                 f"{self.model!r} ends in a sigmoid; use one of the models {', '.join(logit)}"
             )
-        for name in ("ema_start", "lr_warmup"):
+        for name in ("ema_start", "lr_warmup", "snapshot_every"):
             if _int(name, getattr(self, name)) < 0:
                 raise ValueError(
                     f"{name} must be a non-negative integer (0 = off), got {getattr(self, name)}"
@@ -375,6 +384,7 @@ _GRID_FIELDS = (
     "source",
     "split",
     "max_train_images",
+    "snapshot_every",
 )
 
 
@@ -395,8 +405,9 @@ class RunGrid:
     seeds : tuple of int
         Training seeds; the first is the seed of the runs that chapter 3
         shows and chapters 6 and 7 reuse.
-    epochs, batch_size, image_size, source, split, max_train_images
-        The :class:`TrainConfig` fields of the same names, the same for every run.
+    epochs, batch_size, image_size, source, split, max_train_images, snapshot_every
+        The :class:`TrainConfig` fields of the same names, the same for every run
+        (``snapshot_every``: the EMA snapshots of the learning curves in chapter 4).
     recipe : dict
         Any other :class:`TrainConfig` fields (``{"diffaugment": "color,translation,cutout"}``),
         applied to every model; empty: each model's paper defaults.
@@ -410,6 +421,7 @@ class RunGrid:
     source: str = "ham10000"
     split: str | None = None
     max_train_images: int | None = None
+    snapshot_every: int = 0
     recipe: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -438,7 +450,7 @@ class RunGrid:
             raise ValueError(
                 f"recipe sets {', '.join(fixed)}, which the run grid sets itself: "
                 "use gan_models, gan_seeds, gan_epochs, gan_batch_size, image_size, "
-                "source, split or gan_max_train_images"
+                "source, split, gan_max_train_images or gan_snapshot_every"
             )
         for seed in self.seeds:
             self.config(self.models[0], seed).validate()  # a bad value fails here, not later

@@ -13,6 +13,7 @@ directory (named after the configuration, see :meth:`TrainConfig.run_name`)::
     generator_ema.keras    the final EMA generator -- written LAST: its presence marks
                            a finished run
     .lock                  the lock a training process holds (its pid inside, for messages)
+    snapshots/epoch_NNN.npz  EMA generator weights every ``snapshot_every`` epochs (if set)
 
 How one step works
 ------------------
@@ -118,6 +119,9 @@ training curves are drawn from this file."""
 SAMPLE_GRID = 64  # images per sample grid (8 x 8; 7 classes x 8 for cdcgan)
 FINISHED_MARKER = "generator_ema.keras"
 _CHECKPOINT = "checkpoints/state.npz"
+SNAPSHOT_DIR = "snapshots"
+SNAPSHOT_NAME = "epoch_{epoch:03d}.npz"
+"""EMA generator snapshots (``TrainConfig.snapshot_every``): ``snapshots/epoch_NNN.npz``."""
 
 
 # ------------------------------------------------------------------ helpers
@@ -278,14 +282,63 @@ def load_steps(run_dir) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def load_generator(run_dir, ema: bool = True):
-    """Load the final generator of a finished run.
+def snapshots(run_dir) -> pd.DataFrame:
+    """The EMA generator snapshots of a run, oldest first.
+
+    A run trained with ``snapshot_every = k`` keeps the EMA generator's
+    weights after every ``k``-th epoch (the last one included when ``k``
+    divides ``epochs``). Together with the finished generator they give the
+    run's learning curve (:func:`gan_study.evaluation.learning_curve`).
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A run directory (finished or not).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per snapshot: ``epoch``, ``d_updates`` and ``g_updates`` (the
+        discriminator and generator updates up to and including that epoch,
+        from ``history.csv``) and ``path``. Empty when the run keeps none.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``run_dir`` has no ``history.csv`` (not a started run).
+    """
+    history = load_history(run_dir)
+    done = history.set_index("epoch")[["d_steps", "g_steps"]].cumsum()
+    rows = []
+    folder = Path(run_dir) / SNAPSHOT_DIR
+    for path in sorted(folder.glob("epoch_*.npz")) if folder.is_dir() else []:
+        match = re.fullmatch(r"epoch_(\d+)\.npz", path.name)
+        if match is None or int(match.group(1)) not in done.index:
+            continue  # a temporary file, or a snapshot of an epoch being redone
+        epoch = int(match.group(1))
+        rows.append(
+            {
+                "epoch": epoch,
+                "d_updates": int(done.loc[epoch, "d_steps"]),
+                "g_updates": int(done.loc[epoch, "g_steps"]),
+                "path": path,
+            }
+        )
+    return pd.DataFrame(rows, columns=["epoch", "d_updates", "g_updates", "path"])
+
+
+def load_generator(run_dir, ema: bool = True, epoch: int | None = None):
+    """Load the final generator of a finished run, or its EMA snapshot of one epoch.
 
     Parameters
     ----------
     run_dir : path-like
     ema : bool
         ``generator_ema.keras`` (default) or ``generator.keras``.
+    epoch : int, optional
+        The EMA generator as it was after this epoch (a snapshot of
+        :func:`snapshots`; needs ``ema=True``). Its weights go into a copy of
+        the finished EMA generator, so the run must be finished.
 
     Returns
     -------
@@ -294,7 +347,11 @@ def load_generator(run_dir, ema: bool = True):
     Raises
     ------
     FileNotFoundError
-        When the run is not finished.
+        When the run is not finished, or has no snapshot of ``epoch`` (the
+        message lists those it has).
+    ValueError
+        ``epoch`` with ``ema=False`` (only the EMA generator is kept), or a
+        snapshot whose weights do not fit the generator.
     """
     import keras
 
@@ -304,7 +361,26 @@ def load_generator(run_dir, ema: bool = True):
             f"{path} not found: the run in {run_dir} is not finished; "
             "run gan_study.training.train (or gan-study train) with its configuration"
         )
-    return keras.models.load_model(path, compile=False)
+    if epoch is not None and not ema:
+        raise ValueError("snapshots keep the EMA generator only: pass ema=True with epoch")
+    generator = keras.models.load_model(path, compile=False)
+    if epoch is None:
+        return generator
+    kept = snapshots(run_dir)
+    if int(epoch) not in set(kept["epoch"]):
+        have = ", ".join(str(e) for e in kept["epoch"]) or "none"
+        raise FileNotFoundError(
+            f"{run_dir} has no snapshot of epoch {epoch} (snapshots: {have}); train the run "
+            "with snapshot_every set to keep them"
+        )
+    snapshot = kept.loc[kept["epoch"] == int(epoch), "path"].iloc[0]
+    with np.load(snapshot, allow_pickle=False) as f:
+        weights = [f[f"w{i:04d}"] for i in range(len(f.files))]
+    try:
+        generator.set_weights(weights)
+    except ValueError as exc:
+        raise ValueError(f"{snapshot} does not fit the generator of {run_dir}: {exc}") from exc
+    return generator
 
 
 def _is_conditional(generator) -> bool:
@@ -588,6 +664,13 @@ class _Trainer:
             e.assign(v)
 
     # -------------------------------------------------------- checkpoints
+    def save_snapshot(self, path: Path) -> None:
+        """The EMA generator's weights (``G_ema.get_weights()``, in order) as an ``.npz``."""
+        arrays = {f"w{i:04d}": np.asarray(w) for i, w in enumerate(self.G_ema.get_weights())}
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        _atomic_write_bytes(path, buf.getvalue())
+
     def save(self, path: Path, epoch: int, history: list[dict], steps: list[dict]) -> None:
         arrays = {}
         for group, variables in self.state_variables().items():
@@ -881,7 +964,7 @@ def _remove_temp_files(run_dir: Path) -> list[Path]:
     there then, so every such file is left over from a killed one.
     """
     removed = []
-    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples"):
+    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples", run_dir / SNAPSHOT_DIR):
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
@@ -1195,6 +1278,8 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
             if not np.isfinite(row["d_loss"]) or not np.isfinite(row["g_loss"]):
                 raise _Diverged(epoch, row["d_loss"], row["g_loss"])
             _atomic_write_bytes(run_dir / "samples" / f"epoch_{epoch:03d}.png", sample(trainer.G))
+            if config.snapshot_every and epoch % config.snapshot_every == 0:
+                trainer.save_snapshot(run_dir / SNAPSHOT_DIR / SNAPSHOT_NAME.format(epoch=epoch))
             row["seconds"] = round(time.perf_counter() - t0, 3)
             history.append(row)
             steps.extend(rows)

@@ -40,6 +40,7 @@ OPTION_VALUES = {
     "spectral_norm": (None, True),
     "r1_weight": ("1.5", 1.5),
     "lr_warmup": ("100", 100),
+    "snapshot_every": ("4", 4),
 }
 
 
