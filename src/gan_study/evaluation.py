@@ -36,6 +36,7 @@ SCHEMA_VERSION = 2
 #: The package modules whose code computes ``metrics.json`` (part of its cache key).
 CODE_MODULES = ("evaluation", "metrics", "classifier", "training")
 METRICS_FILE = "metrics.json"
+CURVE_FILE = "learning_curve.json"
 
 PROXY_NOTE = (
     "Memorisation metrics (nearest-neighbour distance ratios, C_T, closest pairs) are "
@@ -621,3 +622,162 @@ def evaluate_run(
     )
     store.atomic_write_json(out_path, result)
     return result
+
+
+def learning_curve(
+    run_dir: str | os.PathLike,
+    *,
+    n: int = 2000,
+    seed: int = 0,
+    data_dir: str | os.PathLike | None = None,
+    clf=None,
+    fd_repeats: int = 3,
+) -> dict:
+    """FD (and class agreement) of a run's EMA generator after each of its snapshots.
+
+    Every snapshot of :func:`gan_study.training.snapshots` is scored with the
+    FD protocol of :func:`evaluate_run`: ``n`` images drawn with ``seed`` (a
+    conditional generator gets the labels of :func:`labels_like`), the same
+    feature extractor and the same training subsets of
+    :func:`gan_study.metrics.frechet_floor`. The snapshot of the last epoch
+    is the finished EMA generator, so the curve ends at the FD that
+    ``metrics.json`` reports. Only FD and class agreement are computed; the
+    other metrics of :func:`evaluate_images` are not.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A finished run trained with ``snapshot_every > 0``.
+    n, seed, data_dir, clf
+        As for :func:`evaluate_run` (use the same values to compare).
+    fd_repeats : int, default 3
+        As for :func:`evaluate_images`.
+
+    Returns
+    -------
+    dict
+        JSON-ready, also written to ``run_dir/learning_curve.json``: ``n``,
+        ``seed``, ``model``, ``conditional``, ``floor_mean`` and ``points``, one
+        record per snapshot with ``epoch``, ``d_updates``, ``g_updates``,
+        ``fd_mean``, ``fd_std`` and ``agreement`` (a conditional model's
+        balanced class agreement: the mean over classes of the share of its
+        images of a class that the classifier assigns to that class; ``None``
+        otherwise), and ``unavailable`` (each value that was not a finite
+        number, stored as ``None``, with the reason). A stored file is reused
+        only when its ``cache_key`` (code
+        of :data:`CODE_MODULES`, every snapshot file, the feature extractor,
+        the real arrays, ``n``, ``seed``, ``fd_repeats``) is the one computed
+        now.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``run_dir`` does not exist or is not finished.
+    ValueError
+        The run keeps no snapshots (train it with ``snapshot_every``), or the
+        data under ``data_dir`` are not the data it was trained on.
+
+    References
+    ----------
+    .. [1] Heusel et al. (2017), "GANs trained by a two time-scale update rule
+       converge to a local Nash equilibrium", NeurIPS.
+    """
+    from gan_study import data as data_mod
+    from gan_study import training
+    from gan_study.data import CLASS_NAMES
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} does not exist; train it first")
+    if not training.is_finished(run_dir):
+        raise FileNotFoundError(
+            f"the run in {run_dir} is not finished; train it with its configuration first"
+        )
+    if n < 10:
+        raise ValueError(f"n must be >= 10, got {n}")
+    kept = training.snapshots(run_dir)
+    if kept.empty:
+        raise ValueError(
+            f"the run in {run_dir} keeps no generator snapshots, so it has no learning curve; "
+            "train it with snapshot_every > 0 (e.g. gan-study train --snapshot-every 4)"
+        )
+    config = training.load_config(run_dir)
+    data = data_mod.load(
+        source=config.source, split=config.split, image_size=config.image_size, data_dir=data_dir
+    )
+    gan_train, gan_labels = training.training_images(
+        config, data_dir, data.train.images, data.train.labels
+    )
+    _check_trained_on(run_dir, config, gan_train, gan_labels, data_dir)
+    if clf is None:
+        clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
+    key = store.cache_key(
+        code=store.code_version(*CODE_MODULES),
+        inputs={
+            "snapshots": [
+                [int(e), store.file_digest(p)]
+                for e, p in zip(kept["epoch"], kept["path"], strict=True)
+            ],
+            "feature_extractor": _classifier_id(clf),
+            "real": store.array_digest(
+                data.train.images, data.train.labels, data.test.images, data.test.labels
+            ),
+        },
+        params={"n": int(n), "seed": int(seed), "repeats": int(fd_repeats)},
+    )
+    out_path = run_dir / CURVE_FILE
+    if out_path.is_file():
+        try:
+            cached = json.loads(out_path.read_text())
+        except (OSError, ValueError):
+            cached = None  # unreadable: computed again and replaced
+        if isinstance(cached, dict) and cached.get("cache_key") == key:
+            return cached
+
+    f_train = clf.features(data.train.images)
+    f_test = clf.features(data.test.images)
+    n_eff = int(min(n, len(f_test), len(f_train)))
+    points, floor = [], None
+    for row in kept.itertuples():
+        generator = training.load_generator(run_dir, epoch=int(row.epoch))
+        conditional = len(generator.inputs) == 2
+        labels = labels_like(data.train.labels, n, seed) if conditional else None
+        fake = training.generate(generator, n, seed, labels=labels)[:n]  # as evaluate_images
+        fd = metrics.frechet_floor(
+            f_train, f_test, n_eff, candidate=clf.features(fake), repeats=fd_repeats, seed=seed
+        )
+        floor = fd["floor_mean"]
+        agreement = None
+        if conditional:
+            table = metrics.class_agreement(
+                labels,
+                clf.predict(fake),
+                data.test.labels,
+                clf.predict(data.test.images),
+                CLASS_NAMES,
+            )
+            agreement = float(table["agreement"].mean())
+        points.append(
+            {
+                "epoch": int(row.epoch),
+                "d_updates": int(row.d_updates),
+                "g_updates": int(row.g_updates),
+                "fd_mean": float(fd["fd_mean"]),
+                "fd_std": float(fd["fd_std"]),
+                "agreement": agreement,
+            }
+        )
+    out = {
+        "n": n_eff,
+        "seed": int(seed),
+        "model": config.model,
+        "conditional": conditional,
+        "floor_mean": float(floor),
+        "points": points,
+        "cache_key": key,
+    }
+    unavailable: dict = {}
+    out = _json_ready(out, unavailable)
+    out["unavailable"] = unavailable  # non-finite values, stored as null, and why
+    store.atomic_write_json(out_path, out)
+    return out

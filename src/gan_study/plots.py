@@ -738,6 +738,73 @@ def metric_comparison(tidy, metrics, *, floors=None, references=None, order=None
     return fig
 
 
+def learning_curves(curves, *, references=None, accuracy=None, order=None):
+    """FD against discriminator updates for every model; class agreement beside it.
+
+    Left: the FD of each snapshot (thin lines, one per seed; thick line with
+    markers, the mean over seeds) on a logarithmic axis, with the
+    real-versus-real floor (dashed) and further references (dotted). Right,
+    when some model is conditional: its balanced class agreement against the
+    same updates, with the classifier's balanced accuracy on real images
+    (dashed) and 0.9 times it (dotted).
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        :func:`gan_study.study.learning_curves`' table.
+    references : sequence of (str, float), optional
+        Further FD references, e.g. ``[("test, blurred 1 px", 11.6)]``.
+    accuracy : float, optional
+        The classifier's balanced accuracy on real test images.
+    order : sequence of str, optional
+        Models in legend order (default: order of appearance).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if curves.empty:
+        raise ValueError("learning_curves() got no snapshots to draw")
+    order = list(order) if order is not None else list(dict.fromkeys(curves["model"]))
+    colours = dict(zip(order, class_colours(len(order)), strict=True))
+    conditional = curves.dropna(subset=["agreement"])
+    ncols = 2 if not conditional.empty else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(4.6 * ncols, 3.5), squeeze=False)
+    panels = [(axes[0, 0], curves, "fd")]
+    if ncols == 2:
+        panels.append((axes[0, 1], conditional, "agreement"))
+    for ax, frame, column in panels:
+        for model in order:
+            sub = frame[frame["model"] == model]
+            if sub.empty:
+                continue
+            for _, run in sub.groupby("seed"):
+                run = run.sort_values("d_updates")
+                ax.plot(run["d_updates"], run[column], color=colours[model], lw=0.7, alpha=0.45)
+            mean = sub.groupby("d_updates")[column].mean()
+            ax.plot(
+                mean.index, mean.to_numpy(), "o-", color=colours[model], lw=1.8, ms=3.5, label=model
+            )
+        ax.set_xlabel("discriminator updates")
+    ax_fd = axes[0, 0]
+    ax_fd.set_yscale("log")
+    ax_fd.axhline(float(curves["floor"].mean()), color="0.35", ls="--", lw=1, label="real vs real")
+    for k, (label, value) in enumerate(references or ()):
+        ax_fd.axhline(value, color=f"{0.15 + 0.25 * k:.2f}", ls=":", lw=1.2, label=label)
+    ax_fd.set_ylabel("FD (lower is better)")
+    ax_fd.legend(fontsize="x-small", loc="best")
+    if ncols == 2:
+        ax = axes[0, 1]
+        if accuracy is not None:
+            ax.axhline(accuracy, color="0.35", ls="--", lw=1, label="balanced accuracy, real")
+            ax.axhline(0.9 * accuracy, color="0.35", ls=":", lw=1.2, label="0.9 x that")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("balanced class agreement")
+        ax.legend(fontsize="x-small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
 def nearest_pairs(pairs, *, cell_inches: float = 0.95):
     """The closest generated-training pairs of each model: generated above, training below.
 

@@ -802,6 +802,129 @@ def format_mean_spread(mean: float, spread: float, fmt: str = ".1f") -> str:
     return f"{mean:{fmt}} ± {spread:{fmt}}"
 
 
+def learning_curves(
+    runs: pd.DataFrame, *, n: int, seed: int = 0, data_dir=None, clf=None
+) -> pd.DataFrame:
+    """The learning curve of every run of a grid, as one tidy table.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        From :func:`train_grid` (columns ``model``, ``seed``, ``run_dir``); the
+        runs must keep snapshots (``snapshot_every``).
+    n, seed, data_dir, clf
+        As for :func:`evaluate_grid` (use the same values, so that each curve
+        ends at the FD of the chapter's table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run and snapshot: ``model``, ``seed``, ``epoch``,
+        ``d_updates``, ``g_updates``, ``fd`` (mean over the FD repeats),
+        ``agreement`` (NaN for unconditional models) and ``floor``.
+    """
+    from gan_study import evaluation
+
+    extra = {} if clf is None else {"clf": clf}
+    rows = []
+    for run in runs.itertuples():
+        curve = evaluation.learning_curve(run.run_dir, n=n, seed=seed, data_dir=data_dir, **extra)
+        for point in curve["points"]:
+            rows.append(
+                {
+                    "model": run.model,
+                    "seed": int(run.seed),
+                    "epoch": point["epoch"],
+                    "d_updates": point["d_updates"],
+                    "g_updates": point["g_updates"],
+                    "fd": np.nan if point["fd_mean"] is None else point["fd_mean"],
+                    "agreement": np.nan if point["agreement"] is None else point["agreement"],
+                    "floor": curve["floor_mean"],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["model", "seed", "epoch", "d_updates", "g_updates", "fd", "agreement", "floor"],
+    )
+
+
+def curve_verdict(curves: pd.DataFrame, model: str, column: str = "fd") -> dict:
+    """Whether a model was still improving at the end of its learning curve.
+
+    Compares the last two snapshots of ``model``, averaged over its seeds: the
+    model counts as still improving when its mean ``column`` moved in the
+    better direction (lower FD, higher agreement) by more than the seeds'
+    spread, the larger sample standard deviation of the two snapshots. With a
+    single seed there is no spread and any move in the better direction
+    counts.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        :func:`learning_curves`' table.
+    model : str
+    column : {"fd", "agreement"}
+
+    Returns
+    -------
+    dict
+        ``before`` and ``after`` (the two means), ``from_updates`` and
+        ``to_updates`` (discriminator updates), ``change`` (``after /
+        before - 1``), ``spread``, ``improving`` (bool) and ``text``, for
+        example ``"still improving: from 1,752 to 2,628 updates its mean FD
+        fell by 21% (5.1 to 4.0), more than the seeds' spread (0.3)"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown column, or fewer than two snapshots of ``model``.
+    """
+    if column not in ("fd", "agreement"):
+        raise ValueError(f"column must be 'fd' or 'agreement', got {column!r}")
+    sub = curves[curves["model"] == model]
+    if sub.empty:
+        raise ValueError(f"no learning curve for {model!r}; models: {sorted(set(curves['model']))}")
+    by = sub.groupby("d_updates")[column].agg(["mean", "std", "count"]).sort_index()
+    if len(by) < 2:
+        raise ValueError(
+            f"{model!r} has {len(by)} snapshot(s); a verdict needs two (train with a smaller "
+            "snapshot_every)"
+        )
+    (u0, r0), (u1, r1) = list(by.iloc[-2:].iterrows())
+    before, after = float(r0["mean"]), float(r1["mean"])
+    spread = float(np.nanmax([r0["std"], r1["std"]])) if r0["count"] > 1 else 0.0
+    gain = before - after if column == "fd" else after - before
+    improving = bool(np.isfinite(gain) and gain > spread)
+    change = after / before - 1 if before else float("nan")
+    name = "FD" if column == "fd" else "class agreement"
+    verb = ("fell" if after < before else "rose") if after != before else "stayed"
+    fmt = ".2f" if column == "agreement" else ".1f"
+    text = (
+        f"from {int(u0):,} to {int(u1):,} updates its mean {name} {verb} by "
+        f"{abs(change):.0%} ({before:{fmt}} to {after:{fmt}})"
+    )
+    if spread:
+        compare = "more" if abs(gain) > spread else "less"
+        text += f", {compare} than the seeds' spread ({spread:{fmt}})"
+    if improving:
+        status = "still improving"
+    elif np.isfinite(gain) and gain > 0:
+        status = "no longer clearly improving"
+    else:
+        status = "not improving"
+    text = f"{status}: {text}"
+    return {
+        "before": before,
+        "after": after,
+        "from_updates": int(u0),
+        "to_updates": int(u1),
+        "change": change,
+        "spread": spread,
+        "improving": improving,
+        "text": text,
+    }
+
+
 def update_budget(runs: pd.DataFrame) -> str:
     """The discriminator updates per run of a grid, for the prose: ``"1,752"``, or a range.
 
