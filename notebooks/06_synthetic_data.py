@@ -50,12 +50,13 @@ interpolation_rows = 4  # latent codes shown for the label interpolation
 # (gan_study.profiles.SHARED; override them for every chapter at once):
 gan_models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # each trained with every seed
 gan_seeds = [0, 1]  # training seeds (chapter 3 shows the first seed's runs)
-gan_epochs = 20  # passes over the training images
+gan_epochs = 16  # passes over the training images
 gan_batch_size = 32  # real images per discriminator update
 image_size = 28  # image side in pixels (28, 32 or 64)
 source = "ham10000"  # data source: ham10000 or dermamnist
 split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 gan_max_train_images = None  # train on this many images only (None: all)
+gan_snapshot_every = 4  # keep the EMA generator every this many epochs (0: never)
 gan_recipe = {}  # other TrainConfig fields for every model ({}: each paper's defaults)
 # The study's real-data classifier, shared with chapters 2, 4 and 5:
 classifier_epochs = 20  # its training epochs (it judges the interpolation)
@@ -79,6 +80,7 @@ grid = RunGrid(
     source=source,
     split=split,
     max_train_images=gan_max_train_images,
+    snapshot_every=gan_snapshot_every,
     recipe=gan_recipe,
 )
 gan_config = grid.config("cdcgan")  # the first seed's run, trained in chapter 3

@@ -35,12 +35,13 @@ gan_model = "dcgan"  # the run of the training chapter (first seed) that the qui
 # (gan_study.profiles.SHARED; override them for every chapter at once):
 gan_models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # each trained with every seed
 gan_seeds = [0, 1]  # training seeds (chapter 3 shows the first seed's runs)
-gan_epochs = 20  # passes over the training images
+gan_epochs = 16  # passes over the training images
 gan_batch_size = 32  # real images per discriminator update
 image_size = 28  # image side in pixels (28, 32 or 64)
 source = "ham10000"  # data source: ham10000 or dermamnist
 split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 gan_max_train_images = None  # train on this many images only (None: all)
+gan_snapshot_every = 4  # keep the EMA generator every this many epochs (0: never)
 gan_recipe = {}  # other TrainConfig fields for every model ({}: each paper's defaults)
 
 # %%
@@ -60,6 +61,7 @@ grid = RunGrid(
     source=source,
     split=split,
     max_train_images=gan_max_train_images,
+    snapshot_every=gan_snapshot_every,
     recipe=gan_recipe,
 )
 gan_config = grid.config(gan_model)  # the first seed's run, trained in chapter 3

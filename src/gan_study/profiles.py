@@ -169,15 +169,18 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
 #: every model of ``gan_models`` trained with every seed of ``gan_seeds``.
 #: Chapter 3 trains and shows the first seed's runs, chapter 4 adds the other
 #: seeds, chapters 6 and 7 take the first seed's cdcgan and dcgan.
-#: Standard: the full lesion-split training side (7,011 images), 20 epochs at
-#: batch 32 = 4,380 discriminator updates per run, two seeds. (Until the
+#: Standard: the full lesion-split training side (7,011 images), 16 epochs at
+#: batch 32 = 3,504 discriminator updates per run, two seeds, with an EMA
+#: snapshot every 4 epochs for chapter 4's learning curves. (Until the
 #: learning curves of bench/learning_curves.py showed the DCGAN's FD still
 #: falling steeply after 3,000 updates, the standard profile trained three
-#: seeds for 8 epochs, 1,752 updates.) On 2 CPU cores the budget is
+#: seeds for 8 epochs, 1,752 updates; 20 epochs, 4,380 updates, took the
+#: standard report to 66.9 min, over its hour.) On 2 CPU cores the budget is
 #: counted in updates: after the same wall time batch 32 gave clearly formed
 #: lesions where batch 128 gave blurred blobs. Measured on the 2-core AMD EPYC
 #: with AVX-512 (quiet, 28 px, batch 32, seconds per epoch): seed_baseline 6.4,
-#: dcgan 10.4, cdcgan 11.2, wgan_gp 9.8, so ~38 s per epoch for the four models.
+#: dcgan 10.4, cdcgan 11.2, wgan_gp 9.8, so ~38 s per epoch for the four models
+#: (on a busier day of the same machine cdcgan took 20 s per epoch).
 #:
 #: ``classifier`` -- the real-data classifier whose features and predictions
 #: score the GANs (02 trains it, 04, 05 and 06 reuse it).
@@ -185,12 +188,13 @@ SHARED: dict[str, dict[str, Any]] = {
     "gan_runs": {
         "gan_models": ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"],
         "gan_seeds": [0, 1],
-        "gan_epochs": 20,
+        "gan_epochs": 16,
         "gan_batch_size": 32,
         "image_size": 28,
         "source": "ham10000",
         "split": "lesion",
         "gan_max_train_images": None,
+        "gan_snapshot_every": 4,
         "gan_recipe": {},
     },
     "classifier": {
@@ -208,10 +212,16 @@ USES: dict[str, tuple[str, ...]] = {
     "07_classroom": ("gan_runs",),
 }
 
-#: How ``quick`` changes the shared groups: one seed, one epoch of 256 images
-#: (8 updates at batch 32) per model, a 1-epoch classifier.
+#: How ``quick`` changes the shared groups: one seed, two epochs of 256 images
+#: (16 updates at batch 32) per model with a snapshot after each, a 1-epoch
+#: classifier.
 QUICK_SHARED_CHANGES: dict[str, dict[str, Any]] = {
-    "gan_runs": {"gan_seeds": [0], "gan_epochs": 1, "gan_max_train_images": 256},
+    "gan_runs": {
+        "gan_seeds": [0],
+        "gan_epochs": 2,
+        "gan_max_train_images": 256,
+        "gan_snapshot_every": 1,
+    },
     "classifier": {"classifier_epochs": 1},
 }
 
@@ -221,6 +231,7 @@ FULL_SHARED_CHANGES: dict[str, dict[str, Any]] = {
     "gan_runs": {
         "gan_seeds": [0, 1, 2, 3, 4],
         "gan_epochs": 50,
+        "gan_snapshot_every": 10,
         "gan_batch_size": 128,
         "image_size": 64,
     },
