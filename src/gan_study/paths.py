@@ -21,6 +21,10 @@ from pathlib import Path
 DATA_DIR_ENV = "GAN_STUDY_DATA_DIR"
 CACHE_DIR_ENV = "GAN_STUDY_CACHE_DIR"
 RUNS_DIR_ENV = "GAN_STUDY_RUNS_DIR"
+#: Not a location: the report sets it to the stem of the notebook it executes
+#: (its kernel inherits it), and a GAN run trained there records that chapter
+#: as ``environment.notebook`` in its ``config.json``.
+NOTEBOOK_ENV = "GAN_STUDY_NOTEBOOK"
 
 
 def _resolve(explicit: str | os.PathLike | None, env: str, default: str) -> Path:

@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 import gan_study
+from gan_study import paths
 from gan_study import profiles as _profiles
 
 NOTEBOOK_DIR = "notebooks"
@@ -544,6 +545,8 @@ def execute_notebook(
     source_nb = copy.deepcopy(nb)
     os.environ["PYTHONUNBUFFERED"] = "1"  # the kernel inherits the environment
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ log out of pages
+    # the chapter that trains a GAN run is recorded in its config.json (training._environment)
+    os.environ[paths.NOTEBOOK_ENV] = name
     start = time.perf_counter()
     _ACTIVE.update(running=running, failed=failed, kernels=[])
     try:

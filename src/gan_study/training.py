@@ -778,6 +778,8 @@ def _environment() -> dict:
         "keras": keras.__version__,
         "python": platform.python_version(),
         "device": describe_device(),
+        # the report's chapter whose kernel trained the run (None outside the report)
+        "notebook": os.environ.get(paths.NOTEBOOK_ENV),
     }
 
 

@@ -140,3 +140,43 @@ def test_glued_numbers_reach_the_prose(book):
 def test_every_notebook_left_a_fresh_stamp(book):
     stamps = {p.name for p in (book.html_dir.parent / "executed").glob("*.stamp.json")}
     assert stamps == {f"{nb.stem}.stamp.json" for nb in report.discover_notebooks(ROOT)}
+
+
+def test_each_reference_run_is_trained_once_by_the_chapter_that_makes_it(book):
+    """Chapter 3 trains the first seed's runs, chapter 4 the other seeds; 6 and 7 train none.
+
+    Every run records the chapter whose kernel trained it (``environment.notebook``
+    in ``config.json``). A chapter that trained a variant of the shared runs
+    of its own (another run name) would show up here, and so would a run
+    trained by a chapter that should only reuse it.
+    """
+    import json
+
+    from gan_study import paths, profiles
+    from gan_study.config import RunGrid
+
+    p = profiles.PROFILES["quick"]["04_evaluation"]
+    grid = RunGrid(
+        models=p["gan_models"],
+        seeds=p["gan_seeds"],
+        epochs=p["gan_epochs"],
+        batch_size=p["gan_batch_size"],
+        image_size=p["image_size"],
+        source=p["source"],
+        split=p["split"],
+        max_train_images=p["gan_max_train_images"],
+        snapshot_every=p["gan_snapshot_every"],
+        recipe=p["gan_recipe"],
+    )
+    made = {}
+    for path in paths.runs_dir().glob("*/config.json"):
+        made[path.parent.name] = json.loads(path.read_text())["environment"].get("notebook")
+    expected = {
+        c.run_name(): "03_training" if c.seed == grid.seeds[0] else "04_evaluation"
+        for c in grid.configs()
+    }
+    assert {name: made.get(name) for name in expected} == expected
+    others = {name: nb for name, nb in made.items() if name not in expected}
+    # only chapter 5 trains runs of its own (its small experiments)
+    assert set(others.values()) <= {"05_gan_problems"}, others
+    assert others, "chapter 5's runs were not found: is the runs folder the book's?"

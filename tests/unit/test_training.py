@@ -107,6 +107,23 @@ def test_finished_run_is_reused_and_other_configs_rejected(tmp_path, tiny):
         training.train(config, run_dir=run, images=tiny[0][::-1].copy(), progress=False)
 
 
+def test_config_json_names_the_chapter_that_trained_the_run(tmp_path, tiny, monkeypatch):
+    from gan_study import paths
+
+    monkeypatch.setenv(paths.NOTEBOOK_ENV, "04_evaluation")
+    run = training.train(
+        _cfg(model="seed_baseline"), run_dir=tmp_path / "a", images=tiny[0], progress=False
+    )
+    assert json.loads((run / "config.json").read_text())["environment"]["notebook"] == (
+        "04_evaluation"
+    )
+    monkeypatch.delenv(paths.NOTEBOOK_ENV)
+    run = training.train(
+        _cfg(model="seed_baseline"), run_dir=tmp_path / "b", images=tiny[0], progress=False
+    )
+    assert json.loads((run / "config.json").read_text())["environment"]["notebook"] is None
+
+
 def test_ema_generator(tmp_path, tiny):
     import keras
 
