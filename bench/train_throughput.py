@@ -13,7 +13,10 @@ What it measures (DCGAN, 28 px, batch 128 unless told otherwise):
    are not counted), against a measured fp32 matmul peak (a timed
    ``tf.matmul`` of two 4096 x 4096 matrices);
 4. the trainer under the ``mixed_bfloat16`` policy;
-5. with ``--input``: whole epochs of the trainer fed by
+5. with ``--precision dcgan,cdcgan,...``: float32 against ``mixed_bfloat16``
+   for each model, in alternating rounds (the generator updates every
+   ``n_critic``-th step, as in training);
+6. with ``--input``: whole epochs of the trainer fed by
    :func:`gan_study.data.epoch_batches` (NumPy slicing, what the trainer uses)
    against a prefetching ``tf.data`` pipeline (shuffle, batch, parallel map,
    ``prefetch(AUTOTUNE)``), alternating, so that both see the same machine load.
@@ -28,6 +31,8 @@ Run it on a quiet machine; the figures are printed, never asserted::
     python bench/train_throughput.py            # real 28 px lesion split
     python bench/train_throughput.py --synthetic
     python bench/train_throughput.py --input --batch-size 32 --epochs 6
+    python bench/train_throughput.py --precision seed_baseline,dcgan,cdcgan,wgan_gp \\
+        --batch-size 32 --steps 100 --rounds 3
 """
 
 from __future__ import annotations
@@ -93,7 +98,7 @@ def _batches(images: np.ndarray, batch_size: int, count: int):
     ]
 
 
-def _trainer_runner(precision: str, batches, batch_size: int):
+def _trainer_runner(precision: str, batches, batch_size: int, model: str = "dcgan"):
     import keras
     import tensorflow as tf
 
@@ -104,18 +109,44 @@ def _trainer_runner(precision: str, batches, batch_size: int):
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy(precision)
     try:
-        config = TrainConfig(model="dcgan", batch_size=batch_size, mixed_precision=precision)
-        trainer = _Trainer(config.validate())
+        config = TrainConfig(model=model, batch_size=batch_size, mixed_precision=precision)
+        config = config.validate()
+        trainer = _Trainer(config)
     finally:
         keras.mixed_precision.set_global_policy(previous)
     labels = tf.zeros((batch_size,), tf.int64)
     it = iter(range(10**9))
 
+    n_critic = config.n_critic or 1
+
     def run():
-        out = trainer.step(batches[next(it) % len(batches)], labels, True)
+        i = next(it)  # G updates on every n_critic-th step, as in training
+        out = trainer.step(batches[i % len(batches)], labels, (i + 1) % n_critic == 0)
         return float(out["d_loss"].numpy())
 
     return trainer, run
+
+
+def _precision_comparison(batches, batch_size: int, models, warmup: int, steps: int, rounds: int):
+    """Median ms/step of each model under float32 and mixed_bfloat16, alternating rounds."""
+    for model in models:
+        runners = {
+            p: _trainer_runner(p, batches, batch_size, model)[1]
+            for p in ("float32", "mixed_bfloat16")
+        }
+        times: dict[str, list[float]] = {p: [] for p in runners}
+        for _ in range(rounds):  # alternate, so that both see the same machine load
+            for p, run in runners.items():
+                times[p].append(statistics.median(_time_steps(run, warmup, steps)))
+        f32, bf16 = (statistics.median(times[p]) for p in runners)
+        rounds_text = ", ".join(
+            f"{a / b:.2f}" for a, b in zip(times["float32"], times["mixed_bfloat16"], strict=True)
+        )
+        print(
+            f"{model:14s}: float32 {f32 * 1e3:7.1f} ms/step, mixed_bfloat16 {bf16 * 1e3:7.1f} "
+            f"ms/step: {f32 / bf16:.2f}x (per round: {rounds_text})",
+            flush=True,
+        )
 
 
 def _tutorial_runner(batches, batch_size: int):
@@ -226,6 +257,13 @@ def main(argv=None) -> int:
         "--input", action="store_true", help="compare input pipelines over whole epochs"
     )
     parser.add_argument("--epochs", type=int, default=4, help="epochs per pipeline (--input)")
+    parser.add_argument(
+        "--precision",
+        default=None,
+        metavar="MODELS",
+        help="comma-separated models: float32 against mixed_bfloat16 for each, alternating",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (--precision)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -260,6 +298,13 @@ def main(argv=None) -> int:
     )
     if args.input:
         _input_comparison(images, args.batch_size, args.epochs)
+        return 0
+    if args.precision:
+        models = [m.strip() for m in args.precision.split(",") if m.strip()]
+        batches = _batches(images, args.batch_size, 8)
+        _precision_comparison(
+            batches, args.batch_size, models, args.warmup, args.steps, args.rounds
+        )
         return 0
     batches = _batches(images, args.batch_size, 8)
 
