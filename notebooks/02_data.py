@@ -106,11 +106,11 @@ plots.show_markdown(plots.markdown_table(table))
 # ## Colour
 #
 # Dermatoscopic images are mostly skin tones: red is the strongest channel in
-# {glue:text}`n_red_top` of the 7 classes and green the weakest in
+# {glue:text}`n_red_top` of the {glue:text}`n_classes` classes and green the weakest in
 # {glue:text}`n_green_low`. {numref}`fig-data-rgb` shows the mean of
 # each channel per class and how pixel values are spread. Over all images the
 # mean colour is ({glue:text}`mean_r`, {glue:text}`mean_g`, {glue:text}`mean_b`)
-# on a 0-1 scale. These statistics are also a first check for generated
+# (full intensity is one). These statistics are also a first check for generated
 # images: a GAN that gets the colours wrong is visible here before any metric.
 
 # %%
@@ -195,9 +195,11 @@ plots.glue_figure("fig-data-per-lesion", plots.images_per_lesion(meta))
 #
 # ## Splits: why lesions must not leak
 #
-# The study splits the data by lesion: about 70 % of the lesions for training,
-# 10 % for validation and 20 % for testing, stratified by class, with all images
-# of a lesion (and the 18 known duplicate pairs {cite:p}`abhishek2025dermamnist`)
+# The study splits the data by lesion: about {glue:text}`share_train` of the
+# lesions for training, {glue:text}`share_val` for validation and
+# {glue:text}`share_test` for testing, stratified by class, with all images
+# of a lesion (and the {glue:text}`n_duplicate_pairs` known duplicate pairs
+# {cite:p}`abhishek2025dermamnist`)
 # on one side. The official DermaMNIST split assigns *images* instead. Its
 # validation set has {glue:text}`leak_val` images and its test set
 # {glue:text}`leak_test` images whose lesion is also in the training set
@@ -210,6 +212,10 @@ splits = {
     name: data.load("ham10000", name, image_size, data_dir) for name in ("lesion", "dermamnist")
 }
 overlap = {name: data.lesion_overlap(d) for name, d in splits.items()}
+for side, share in zip(("train", "val", "test"), data.splits.FRACTIONS, strict=True):
+    plots.glue_value(f"share_{side}", share, ".0%")
+plots.glue_value("n_duplicate_pairs", len(data.duplicate_pairs()), "d")
+plots.glue_value("n_classes", len(data.CLASS_NAMES), "d")
 plots.glue_value("leak_val", overlap["dermamnist"]["images_val_in_train"], ",d")
 plots.glue_value("leak_test", overlap["dermamnist"]["images_test_in_train"], ",d")
 plots.glue_value(

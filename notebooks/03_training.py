@@ -74,7 +74,7 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from gan_study import data, models, plots, problems, study, training
+from gan_study import data, models, plots, problems, profiles, study, training
 from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
@@ -180,6 +180,12 @@ def show_source(function):
     plots.show_markdown("```python\n" + inspect.getsource(function) + "```")
 
 
+baseline_d, dcgan_d = gans["seed_baseline"].discriminator, gans["dcgan"].discriminator
+plots.glue_value("baseline_dropout", study.layer_setting(baseline_d, "Dropout", "rate"), "g")
+plots.glue_value("dcgan_slope", study.layer_setting(dcgan_d, "LeakyReLU", "negative_slope"), "g")
+embedding = study.layer_setting(gans["cdcgan"].generator, "Embedding", "output_dim")
+plots.glue_value("cdcgan_embedding", embedding, "d")
+plots.glue_value("log_span", plots.LOG_SPAN, "d")
 for name in MODELS:
     plots.glue_figure(f"fig-arch-{name}", architecture_figure(name))
     for part in ("generator", "discriminator"):
@@ -189,7 +195,8 @@ for name in MODELS:
 # %% [markdown]
 # ## The report's GAN, repaired: `seed_baseline`
 #
-# The report's Fig. 8 builds a generator that turns 100 random numbers into a
+# The report's Fig. 8 builds a generator that turns
+# {glue:text}`report_latent_dim` random numbers into a
 # $7 \times 7 \times 128$ block, then doubles its size twice with transposed
 # convolutions. Its last layer has **one** output channel, so it makes
 # $28 \times 28 \times 1$ grey images. The discriminator it is chained to
@@ -202,6 +209,7 @@ for name in MODELS:
 # %%
 report_g, report_d = study.report_networks_as_printed()
 report_error = study.chain_error(report_g, report_d)
+plots.glue_value("report_latent_dim", report_g.inputs[0].shape[-1], "d")
 print(f"report's generator output: {report_g.output_shape}")
 print(f"report's discriminator input: {report_d.input_shape}")
 print(f"chaining them: {report_error}")
@@ -211,7 +219,7 @@ assert study.chain_error(repaired.generator, repaired.discriminator) is None
 
 # %% [markdown]
 # `seed_baseline` keeps everything else of Fig. 8 (the layer sizes, the SELU
-# and LeakyReLU activations, dropout 0.4, the sigmoid output, binary
+# and LeakyReLU activations, dropout {glue:text}`baseline_dropout`, the sigmoid output, binary
 # cross-entropy and RMSprop with Keras' default settings) and makes both
 # networks work on $S \times S \times 3$ images, $28 \times 28 \times 3$ at the
 # report's size. The generator has {glue:text}`params_generator_seed_baseline`
@@ -246,7 +254,7 @@ show_source(models.seed_baseline)
 # {cite:t}`radford2016dcgan` found a set of rules that made convolutional GANs
 # train reliably: strided convolutions instead of pooling, batch normalisation
 # in both networks (except the generator's output and the discriminator's
-# input), ReLU in the generator and LeakyReLU (slope 0.2) in the
+# input), ReLU in the generator and LeakyReLU (slope {glue:text}`dcgan_slope`) in the
 # discriminator, no fully connected hidden layers, weights drawn from
 # $\mathcal{N}(0, 0.02)$, and Adam with learning rate $2 \cdot 10^{-4}$ and
 # $\beta_1 = 0.5$. `dcgan` follows them at our small image size; its
@@ -276,7 +284,8 @@ show_source(models.dcgan)
 # A conditional GAN gives both networks the class label
 # {cite:p}`mirza2014cgan`, so the generator can be asked for "a melanoma" or
 # "a vascular lesion". In `cdcgan` the generator concatenates a learned
-# 50-number embedding of the label with the random code; the discriminator is
+# embedding of the label ({glue:text}`cdcgan_embedding` numbers) with the random
+# code; the discriminator is
 # a *projection discriminator* {cite:p}`miyato2018projection`: its logit is an
 # unconditional term plus the inner product of the image features with a
 # learned embedding of the label. That adds few weights and gives rare
@@ -303,7 +312,7 @@ show_source(models.cdcgan)
 # learns: instead of a probability of "real" it outputs a score (it is then
 # called a *critic*), and the loss estimates the Wasserstein distance between
 # the real and the generated distribution {cite:p}`arjovsky2017wgan`. The
-# critic must be 1-Lipschitz; the gradient penalty enforces it softly
+# critic must be $1$-Lipschitz; the gradient penalty enforces it softly
 # {cite:p}`gulrajani2017wgangp`. The paper's settings are five critic updates
 # per generator update, Adam with $\beta_1 = 0$, $\beta_2 = 0.9$, and no batch
 # normalisation in the critic, since the penalty is computed per sample.
@@ -365,10 +374,10 @@ for name in MODELS:
 # ({glue:text}`n_steps` for `dcgan`): faint lines show every update, solid
 # lines a centred moving average over {glue:text}`smoothing` updates. Left: losses (with the gradient penalty for `wgan_gp`).
 # Middle: mean discriminator output on real, $D(x)$, and generated images,
-# $D(G(z))$; probabilities on a 0-1 axis with the dashed 0.5 line of a
+# $D(G(z))$; probabilities with a dashed line at one half, the output of a
 # discriminator that cannot tell them apart, raw critic scores for `wgan_gp`.
 # Right: global gradient norms of D and G (log scale where they span more than
-# a factor 20).
+# a factor {glue:text}`log_span`).
 # ```
 #
 # Averaged over the last epoch, the `dcgan` discriminator gave real images a mean
@@ -446,6 +455,7 @@ plots.glue_figure("fig-final-unconditional", fig)
 for name in MODELS:
     plots.glue_value(f"g_updates_{name}", int(histories[name].g_steps.sum()), ",d")
     plots.glue_value(f"d_updates_{name}", int(histories[name].d_steps.sum()), ",d")
+plots.glue_value("full_epochs", profiles.PROFILES["full"]["03_training"]["gan_epochs"], "d")
 
 # %% [markdown]
 # ```{glue:figure} fig-final-unconditional
@@ -487,7 +497,8 @@ plots.glue_figure("fig-final-cdcgan", fig)
 # {cite:p}`gulrajani2017wgangp`, so its generator had
 # {glue:text}`g_updates_wgan_gp` updates against {glue:text}`g_updates_dcgan` for
 # `dcgan`. A short run therefore shows where each model stands after the same
-# compute, not how good it can get; the `full` profile trains for 50 epochs.
+# compute, not how good it can get; the `full` profile trains for
+# {glue:text}`full_epochs` epochs.
 #
 # Whether the conditional samples really look like their class to a
 # classifier trained on real images, how close any sample is to a training

@@ -23,7 +23,7 @@
 #
 # A Fréchet distance means little without those details. It is a *sample
 # statistic*: two sets of real images of the same kind do not have distance
-# 0, and the value grows as the number of images $N$ shrinks
+# $0$, and the value grows as the number of images $N$ shrinks
 # {cite:p}`heusel2017gans,chong2020fidinf`. It also depends entirely on the
 # feature space, and a GAN trained with another seed can land elsewhere
 # {cite:p}`lucic2018equal`. This chapter therefore compares the four models of
@@ -68,7 +68,17 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from gan_study import classifier, data, evaluation, metrics, plots, problems, study, training
+from gan_study import (
+    classifier,
+    data,
+    evaluation,
+    metrics,
+    plots,
+    problems,
+    profiles,
+    study,
+    training,
+)
 from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
@@ -93,8 +103,8 @@ gan_train = data.take_subset(lesions.train.images, gan_max_train_images)
 #
 # Fréchet distances are usually computed in the feature space of an
 # ImageNet InceptionV3 network. Its weights cannot be downloaded on the
-# machines this study is built on, and 28-pixel skin lesions resized to 299
-# pixels are far from ImageNet photographs anyway. The study instead trains
+# machines this study is built on, and {glue:text}`image_size`-pixel skin lesions
+# resized to {glue:text}`inception_size` pixels are far from ImageNet photographs anyway. The study instead trains
 # its own convolutional classifier on the real training images (chapter 2's
 # split, with model selection on the validation side) and uses its
 # {glue:text}`feature_dim`-dimensional penultimate layer as the feature
@@ -112,6 +122,9 @@ plots.glue_value("clf_balanced_accuracy", judge_scores["balanced_accuracy"], ".3
 plots.glue_value("clf_accuracy", judge_scores["accuracy"], ".3f")
 plots.glue_value("clf_majority", judge_scores["majority_baseline"]["accuracy"], ".3f")
 plots.glue_value("feature_dim", judge.features(lesions.test.images[:1]).shape[1], "d")
+plots.glue_value("image_size", image_size, "d")
+plots.glue_value("inception_size", metrics.INCEPTION_SIZE, "d")
+plots.glue_value("pixel_tolerance", metrics.PIXEL_TOLERANCE, ".0%")
 plots.glue_value("classifier_epochs", classifier_epochs, "d")
 
 # %% [markdown]
@@ -212,7 +225,8 @@ plots.glue_figure("fig-metric-comparison", fig)
 # one sample standard deviation. Grey band and dashed line: held-out real test
 # images against the same training images (mean ± s.d.), the best a generator
 # can be expected to reach. Dotted lines (FD only): the same held-out images
-# blurred by a Gaussian of σ = 0.5 and 1 pixel, a known, mild loss of detail.
+# blurred by a Gaussian of σ = {glue:text}`blur_low` and {glue:text}`blur_high`
+# pixel, a known, mild loss of detail.
 # Features: the penultimate layer of the study's
 # real-data classifier (not InceptionV3); N = {glue:text}`n_fd` images per
 # side; data: {glue:text}`split_name` split at {glue:text}`image_px` pixels;
@@ -245,17 +259,19 @@ plots.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floo
 for model in models:
     plots.glue_value(f"fd_{model}", fd.loc[model, "mean"], ".1f")
 fd_blur = {r["sigma"]: r["fd_mean"] for r in blurred["references"]}
-plots.glue_value("fd_blur_half", fd_blur[0.5], ".2f")
-plots.glue_value("fd_blur_one", fd_blur[1.0], ".2f")
-plots.glue_value("best_fd_over_blur", fd.loc[best, "mean"] / fd_blur[1.0], ".2f")
+plots.glue_value("fd_blur_half", fd_blur[min(fd_blur)], ".2f")
+plots.glue_value("fd_blur_one", fd_blur[max(fd_blur)], ".2f")
+plots.glue_value("best_fd_over_blur", fd.loc[best, "mean"] / fd_blur[max(fd_blur)], ".2f")
 plots.glue_value("blur_verdict", study.blur_verdict(fd.loc[best, "mean"], fd_blur))
+plots.glue_value("blur_low", min(fd_blur), "g")
+plots.glue_value("blur_high", max(fd_blur), "g")
 
 # %% [markdown]
 # The lowest mean FD belongs to {glue:text}`best_fd_model`:
 # {glue:text}`best_fd`, against a real-versus-real
 # floor of {glue:text}`fd_floor`; the best model's FD is
-# {glue:text}`fd_verdict`. Real test images blurred by σ = 0.5 px have an FD
-# of {glue:text}`fd_blur_half`, by σ = 1 px {glue:text}`fd_blur_one`: the best
+# {glue:text}`fd_verdict`. Real test images blurred by σ = {glue:text}`blur_low` px have an FD
+# of {glue:text}`fd_blur_half`, by σ = {glue:text}`blur_high` px {glue:text}`fd_blur_one`: the best
 # model's FD is {glue:text}`best_fd_over_blur` times the second, so its images
 # are, in these features, {glue:text}`blur_verdict`. Every model had the same
 # budget, {glue:text}`d_updates` discriminator updates per run. (Means per model:
@@ -280,7 +296,10 @@ plots.glue_value("blur_verdict", study.blur_verdict(fd.loc[best, "mean"], fd_blu
 # %%
 curves = study.learning_curves(runs, n=n_eval, seed=seed, data_dir=data_dir, clf=judge)
 accuracy = judge_scores["balanced_accuracy"]
-fig = plots.learning_curves(curves, references=blur_lines, accuracy=accuracy, order=models)
+target = study.AGREEMENT_TARGET
+fig = plots.learning_curves(
+    curves, references=blur_lines, accuracy=accuracy, target=target, order=models
+)
 plots.glue_figure("fig-learning-curves", fig)
 display(curves.pivot_table(index="model", columns="d_updates", values="fd").loc[models].round(2))
 verdicts = {model: study.curve_verdict(curves, model) for model in models}
@@ -288,6 +307,8 @@ plots.show_markdown("\n".join(f"* `{m}`: {v['text']}." for m, v in verdicts.item
 plots.glue_value("snapshot_every", gan_snapshot_every, "d")
 plots.glue_value("n_improving", sum(v["improving"] for v in verdicts.values()), "d")
 plots.glue_value("n_models", len(models), "d")
+plots.glue_value("agreement_target", target, "g")
+plots.glue_value("full_image_size", profiles.PROFILES["full"]["04_evaluation"]["image_size"], "d")
 
 # %% [markdown]
 # ```{glue:figure} fig-learning-curves
@@ -298,7 +319,7 @@ plots.glue_value("n_models", len(models), "d")
 # lines: single seeds; thick: their mean), with the real-versus-real floor
 # (dashed) and the blurred test images (dotted). Right: the conditional
 # model's balanced class agreement, with the classifier's balanced accuracy
-# on real test images (dashed) and 0.9 times it (dotted).
+# on real test images (dashed) and {glue:text}`agreement_target` times it (dotted).
 # ```
 #
 # The table gives the mean FD over seeds after each snapshot (columns:
@@ -314,15 +335,15 @@ plots.glue_value("n_models", len(models), "d")
 # The report named two image-to-image similarity measures: SSIM
 # {cite:p}`wang2004ssim`, which compares local means, contrasts and
 # correlations of two images, and a "pixel-wise accuracy", which the study
-# defines as the share of pixels whose colour is within 10 % of the other
+# defines as the share of pixels whose colour is within {glue:text}`pixel_tolerance` of the other
 # image's. Both need a *pair* of images, but a generated image has no
 # partner: it is not a reconstruction of any particular real image. The only
 # pairing that makes sense is with the **nearest training image**, and then
 # the numbers measure how close a sample is to something the GAN has seen.
 #
 # That is a problem for reading them as quality. A generator that outputs
-# exact copies of training images scores SSIM 1 and pixel accuracy 100 %, the
-# best possible values, while being useless and, with patient images, a
+# exact copies of training images scores SSIM $1$ and a pixel accuracy of
+# $100\%$, the best possible values, while being useless and, with patient images, a
 # privacy leak. The reference point is again the held-out real images: how
 # close is a *new* real lesion to its nearest training image? A generator far
 # below that is not realistic; one clearly above it is suspiciously close to
@@ -377,13 +398,13 @@ for model in models:
 #
 # 1. the **distance ratio**: the median distance of generated images to their
 #    nearest training image, divided by the same median for held-out real
-#    images; well below 1 would mean the samples sit closer to the training
+#    images; well below $1$ would mean the samples sit closer to the training
 #    set than new real data do;
 # 2. the three-sample **data-copying test** $C_T$ of
 #    {cite:t}`meehan2020datacopying`, which compares those two distance
 #    distributions cell by cell in feature space: strongly negative means
 #    copying, strongly positive means the samples are further from the
-#    training data than real data (underfitting), near 0 is ideal;
+#    training data than real data (underfitting), near $0$ is ideal;
 # 3. a **gallery** of the closest generated-training pairs, because a copy is
 #    easiest to see.
 
@@ -442,8 +463,8 @@ plots.glue_figure("fig-distances", fig)
 # :name: fig-distances
 #
 # Distance of each generated image (filled) and of each held-out real test
-# image (outline) to its nearest training image, in pixel space (RGB values on
-# a 0-1 scale, L2 over all pixels); {glue:text}`n_eval` generated images of
+# image (outline) to its nearest training image, in pixel space (RGB values
+# scaled to $[0, 1]$, Euclidean distance over all pixels); {glue:text}`n_eval` generated images of
 # the seed-{glue:text}`gallery_seed` run per model. Mass far left of the outline would
 # mean near-copies of training images.
 # ```
@@ -467,7 +488,7 @@ plots.glue_value("gallery_pairs", gallery_pairs, "d")
 #
 # The {glue:text}`gallery_pairs` generated images (upper row of each model)
 # that are closest to any training image, with that training image below and
-# their pixel-space L2 distance above. Near-identical pairs would be direct
+# their pixel-space Euclidean distance above. Near-identical pairs would be direct
 # evidence of memorisation; their absence is evidence, not proof, that
 # nothing was copied.
 # ```
@@ -497,7 +518,7 @@ plots.glue_figure("fig-rgb", fig)
 # :alt: Three panels for the red, green and blue channels; on the horizontal axis all images and then each class; markers for real training images and for each model's generated images, with bars for the spread of per-image means.
 # :name: fig-rgb
 #
-# Mean of each colour channel (0-1 scale) of real training images and of
+# Mean of each colour channel (scaled to $[0, 1]$) of real training images and of
 # generated images (seed-{glue:text}`gallery_seed` runs, {glue:text}`n_eval` images
 # each): all images, then per class for the real images and the conditional
 # model. Bars: standard deviation of the per-image means.
@@ -544,8 +565,8 @@ if agreement is not None:
 # accuracy on real test images, the most that class agreement can be expected
 # to reach with this judge. The conditional model's balanced agreement is
 # {glue:text}`agreement_ratio` times it; a model whose samples carried their
-# class as clearly as real images do would be near 1 (the study's target is
-# at least 0.9). Along its learning curve ({numref}`fig-learning-curves`,
+# class as clearly as real images do would be near $1$ (the study's target is
+# at least {glue:text}`agreement_target`). Along its learning curve ({numref}`fig-learning-curves`,
 # right) the agreement was {glue:text}`agreement_curve`.
 #
 # ## What this chapter shows
@@ -555,6 +576,6 @@ if agreement is not None:
 # numbers above are for {glue:text}`d_updates` discriminator updates per run
 # at {glue:text}`image_px` pixels (chapter 3 gives the settings), and the
 # learning curves say which models would still gain from more; the `full`
-# profile trains longer at 64 pixels on a GPU. Chapter 6
+# profile trains longer at {glue:text}`full_image_size` pixels on a GPU. Chapter 6
 # asks the question that matters for a medical application: do these
 # synthetic images help a classifier?

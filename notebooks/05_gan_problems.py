@@ -80,12 +80,14 @@ train_subset = data.take_subset(lesions.train.images, max_train_images)
 plots.glue_value("n_subset", len(train_subset), ",d")
 plots.glue_value("problem_epochs", problem_epochs)
 plots.glue_value("batch_size", batch_size)
+plots.glue_value("base_lr", base.resolved().lr_g, "g")
+plots.glue_value("n_classes", len(data.CLASS_NAMES), "d")
 
 # %% [markdown]
 # Every run in this chapter trains the DCGAN for {glue:text}`problem_epochs`
 # epochs on the same {glue:text}`n_subset` training images (batch size
 # {glue:text}`batch_size` unless the experiment varies it), with the
-# non-saturating loss and Adam (learning rate 2e-4, $\beta_1 = 0.5$) of the
+# non-saturating loss and Adam (learning rate {glue:text}`base_lr`, $\beta_1 = 0.5$) of the
 # DCGAN paper unless the experiment changes them. Equal settings give the same
 # run directory, so the runs are trained once and shared between the sections.
 #
@@ -232,7 +234,7 @@ plots.glue_figure(
 # generated images cannot inflate it) fall when the generated images cover only
 # part of the data. And the real-data classifier's predictions spread the
 # generated images over the seven diagnoses, counted as an effective number of
-# classes between 1 and 7.
+# classes between one and {glue:text}`n_classes`.
 #
 # Recall and coverage can only fall if the reference run has some to lose. After
 # the {glue:text}`problem_epochs` epochs of the other experiments the reference

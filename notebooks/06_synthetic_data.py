@@ -32,7 +32,7 @@
 # | arm | training images |
 # |---|---|
 # | real only | the real training split |
-# | real + classical augmentation | the same, randomly flipped and rotated by multiples of 90° in every epoch |
+# | real + classical augmentation | the same, randomly flipped and turned by a multiple of a quarter turn in every epoch |
 # | real + cDCGAN top-up | the real split plus conditional-GAN images that raise every class below {glue:text}`topup_target` images to that number |
 # | synthetic only (TSTR) | conditional-GAN images only, with the class counts of the real split: *train on synthetic, test on real* {cite:p}`esteban2017rcgan` |
 
@@ -102,6 +102,8 @@ plots.glue_value("topup_target", topup_target, ",d")
 plots.glue_value("n_seeds", len(seeds))
 plots.glue_value("arm_epochs", arm_epochs)
 plots.glue_value("gan_epochs", gan_epochs)
+plots.glue_value("gan_image_size", image_size, "d")
+plots.glue_value("ci_level", augmentation.CONFIDENCE, ".0%")
 plots.glue_value("n_added", int(added.sum()), ",d")
 plots.glue_value("n_train_real", len(arm_labels), ",d")
 plots.glue_value("n_test", len(lesions.test.labels), ",d")
@@ -185,7 +187,7 @@ plots.show_markdown(plots.markdown_table(table))
 # :name: fig-synthetic-arms
 #
 # Balanced accuracy and macro-F1 on the lesion-disjoint test split
-# ({glue:text}`n_test` images): mean over seeds (black dot), 95% confidence
+# ({glue:text}`n_test` images): mean over seeds (black dot), {glue:text}`ci_level` confidence
 # interval (black bar; method in the table) and each seed (grey dots). The dashed
 # line is a classifier that always answers `nv`.
 # ```
@@ -226,7 +228,7 @@ plots.glue_value(
 # ## What the arms show
 #
 # With real images only the classifier reaches a balanced accuracy of
-# {glue:text}`ba_real` (95% interval {glue:text}`ba_real_ci`); the majority-class
+# {glue:text}`ba_real` ({glue:text}`ci_level` interval {glue:text}`ba_real_ci`); the majority-class
 # baseline scores {glue:text}`ba_majority`. Classical augmentation gives
 # {glue:text}`ba_real_classical` ({glue:text}`ba_real_classical_ci`), the cDCGAN
 # top-up {glue:text}`ba_real_gan` ({glue:text}`ba_real_gan_ci`), and training on
@@ -238,7 +240,7 @@ plots.glue_value(
 #
 # Because every seed trains all arms, the effect of the top-up can be measured
 # seed by seed: the balanced accuracy of real + cDCGAN minus that of real only is
-# {glue:text}`gain_mean` on average (95% t-interval over seeds
+# {glue:text}`gain_mean` on average ({glue:text}`ci_level` t-interval over seeds
 # {glue:text}`gain_ci`). The interval {glue:text}`gain_verdict`.
 #
 # ```{glue:figure} fig-synthetic-recall
@@ -254,8 +256,8 @@ plots.glue_value(
 # needs the generator has captured; a score far below the real-only arm is the
 # usual result for GANs of this size and says that its images are not a
 # substitute for the data. The top-up arm asks the report's question. Whatever
-# its outcome here, it holds for this generator (28-pixel images, a few dozen
-# epochs on a CPU), this classifier and this budget; Bissoto et al.
+# its outcome here, it holds for this generator ({glue:text}`gan_image_size`-pixel
+# images, {glue:text}`gan_epochs` epochs on a CPU), this classifier and this budget; Bissoto et al.
 # {cite:p}`bissoto2021gan` saw the same pattern across far larger models, where
 # small improvements appeared in some protocols and vanished in others.
 # Anonymisation, the other use they reviewed, is not tested here; the

@@ -69,6 +69,7 @@ gan_run = training.train(gan_config, data_dir=data_dir, progress=False)
 generator = training.load_generator(gan_run)
 plots.glue_value("gan_model", gan_model)
 plots.glue_value("gan_epochs", gan_epochs)
+plots.glue_value("quiz_image_size", image_size, "d")
 
 # %% [markdown]
 # ## Exercises
@@ -125,7 +126,7 @@ plots.glue_value("gan_epochs", gan_epochs)
 # subset = data.take_subset(lesions.train.images, 64)  # the images the GAN saw
 # pairs = metrics.closest_pairs(fake, subset, n=8)  # the 8 closest generated/training pairs
 # ```
-# What to expect: with 64 training images the generator can reproduce many of
+# What to expect: with so few training images the generator can reproduce many of
 # them almost pixel for pixel after enough epochs. The distance from each
 # generated image to its nearest *training* image becomes much smaller than the
 # distance from a held-out real image to its nearest training image, which is
@@ -220,7 +221,7 @@ plots.glue_value("fake_positions", ", ".join(str(p) for p in key.position[~q.is_
 # Generated images: positions {glue:text}`fake_positions`.
 # :::
 #
-# At 28 pixels many real lesions are featureless blobs too, so a reader who scores
+# At {glue:text}`quiz_image_size` pixels many real lesions are featureless blobs too, so a reader who scores
 # well here has learned to spot this generator's artefacts (colour noise,
 # checkerboard textures, frames), not to judge clinical realism.
 #

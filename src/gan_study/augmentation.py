@@ -54,6 +54,8 @@ ARM_LABELS = {
     "synthetic_only": "synthetic only (TSTR)",
 }
 SCORE_COLUMNS = ("balanced_accuracy", "macro_f1")
+#: Confidence level of every interval of chapter 6.
+CONFIDENCE = 0.95
 
 
 # ------------------------------------------------------------------ scores
@@ -103,7 +105,7 @@ def majority_scores(train_labels, test_labels, class_names: Sequence[str]) -> di
 
 
 # ------------------------------------------------------- confidence intervals
-def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
+def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
     """Mean and Student-t confidence interval of independent repeats (e.g. seeds).
 
     Parameters
@@ -145,7 +147,7 @@ def bootstrap_interval(
     *,
     n_boot: int = 1000,
     seed: int = 0,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
 ) -> tuple[float, float, float]:
     """Score and percentile-bootstrap interval over test images.
 
@@ -315,7 +317,7 @@ def summarize_arms(
     results: pd.DataFrame,
     *,
     columns: Sequence[str] = SCORE_COLUMNS,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     predictions: dict | None = None,
     class_names: Sequence[str] | None = None,
     n_boot: int = 1000,

@@ -48,6 +48,8 @@ FD_EPS = 1e-6
 
 #: Tolerance of :func:`pixel_accuracy` on a 0-1 intensity scale.
 PIXEL_TOLERANCE = 0.1
+#: Side in pixels of InceptionV3's input: :func:`inception_features` resizes to it.
+INCEPTION_SIZE = 299
 
 #: File name of the ImageNet InceptionV3 weights (no top) in the Keras cache.
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -1202,11 +1204,16 @@ def inception_features(
     import tensorflow as tf
 
     model = keras.applications.InceptionV3(
-        include_top=False, weights=status["path"], pooling="avg", input_shape=(299, 299, 3)
+        include_top=False,
+        weights=status["path"],
+        pooling="avg",
+        input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3),
     )
     out = []
     for start in range(0, images.shape[0], batch_size):
-        x = tf.image.resize(images[start : start + batch_size].astype("float32"), (299, 299))
+        x = tf.image.resize(
+            images[start : start + batch_size].astype("float32"), (INCEPTION_SIZE, INCEPTION_SIZE)
+        )
         x = x / 127.5 - 1.0
         out.append(np.asarray(model(x, training=False), dtype=np.float64))
     return np.concatenate(out)

@@ -30,6 +30,9 @@ import pandas as pd
 #: One colour per class (DermaMNIST label order), used by every class figure.
 CLASS_PALETTE = "colorblind"
 CHANNEL_COLOURS = ("#d62728", "#2ca02c", "#1f77b4")
+#: :func:`training_curves` draws gradient norms on a log axis when their
+#: largest value is more than this many times their smallest.
+LOG_SPAN = 20
 
 
 def set_style(dpi: int = 110) -> None:
@@ -570,7 +573,8 @@ def training_curves(histories, *, probability_models=()):
 
     Panels: the losses (with the gradient penalty where it is not zero), the
     mean discriminator outputs on real and generated batches, and the global
-    gradient norms of D and G (log scale where they span more than a factor 20).
+    gradient norms of D and G (log scale where they span more than a factor
+    :data:`LOG_SPAN`).
     A per-step log (``steps.csv``) is drawn faintly step by step, with a
     centred moving average of :func:`smoothing_window` steps on top; a
     per-epoch log (``history.csv``) as points joined by lines.
@@ -615,7 +619,7 @@ def training_curves(histories, *, probability_models=()):
                 ax.set_ylim(0, 1)
             norms = history[["grad_norm_d", "grad_norm_g"]].to_numpy(dtype=float)
             norms = norms[np.isfinite(norms) & (norms > 0)]
-            if panel == "gradient norms" and norms.size and norms.max() / norms.min() > 20:
+            if panel == "gradient norms" and norms.size and norms.max() / norms.min() > LOG_SPAN:
                 ax.set_yscale("log")  # only where the norms span more than a decade or so
             ax.set_title(f"{label}: {panel}", fontsize="small")
             ax.legend(fontsize="x-small")
@@ -738,7 +742,7 @@ def metric_comparison(tidy, metrics, *, floors=None, references=None, order=None
     return fig
 
 
-def learning_curves(curves, *, references=None, accuracy=None, order=None):
+def learning_curves(curves, *, references=None, accuracy=None, target=0.9, order=None):
     """FD against discriminator updates for every model; class agreement beside it.
 
     Left: the FD of each snapshot (thin lines, one per seed; thick line with
@@ -746,7 +750,7 @@ def learning_curves(curves, *, references=None, accuracy=None, order=None):
     real-versus-real floor (dashed) and further references (dotted). Right,
     when some model is conditional: its balanced class agreement against the
     same updates, with the classifier's balanced accuracy on real images
-    (dashed) and 0.9 times it (dotted).
+    (dashed) and ``target`` times it (dotted).
 
     Parameters
     ----------
@@ -756,6 +760,9 @@ def learning_curves(curves, *, references=None, accuracy=None, order=None):
         Further FD references, e.g. ``[("test, blurred 1 px", 11.6)]``.
     accuracy : float, optional
         The classifier's balanced accuracy on real test images.
+    target : float
+        The share of ``accuracy`` drawn as the target line
+        (:data:`gan_study.study.AGREEMENT_TARGET`).
     order : sequence of str, optional
         Models in legend order (default: order of appearance).
 
@@ -797,7 +804,7 @@ def learning_curves(curves, *, references=None, accuracy=None, order=None):
         ax = axes[0, 1]
         if accuracy is not None:
             ax.axhline(accuracy, color="0.35", ls="--", lw=1, label="balanced accuracy, real")
-            ax.axhline(0.9 * accuracy, color="0.35", ls=":", lw=1.2, label="0.9 x that")
+            ax.axhline(target * accuracy, color="0.35", ls=":", lw=1.2, label=f"{target:g} x that")
         ax.set_ylim(0, 1)
         ax.set_ylabel("balanced class agreement")
         ax.legend(fontsize="x-small", loc="lower right")

@@ -33,6 +33,10 @@ import pandas as pd
 
 from gan_study import paths
 
+#: The study's target for a conditional model: its balanced class agreement
+#: at least this share of the classifier's balanced accuracy on real images.
+AGREEMENT_TARGET = 0.9
+
 STUDY_MODELS = ("seed_baseline", "dcgan", "cdcgan", "wgan_gp")
 """The four models the study compares, in the order the chapters show them."""
 
@@ -128,6 +132,36 @@ def layer_detail(layer) -> str:
     if isinstance(activation, str) and activation != "linear":
         parts.append(activation)
     return " ".join(parts)
+
+
+def layer_setting(model, kind: str, key: str):
+    """The one value of setting ``key`` that every layer of type ``kind`` in ``model`` has.
+
+    For the prose: the dropout rate (``"Dropout"``, ``"rate"``), the LeakyReLU
+    slope (``"LeakyReLU"``, ``"negative_slope"``) or the size of a label
+    embedding (``"Embedding"``, ``"output_dim"``), read from the built network
+    rather than typed by hand.
+
+    Parameters
+    ----------
+    model : keras.Model
+    kind : str
+        A layer class name.
+    key : str
+        A key of the layers' ``get_config()``.
+
+    Raises
+    ------
+    ValueError
+        When ``model`` has no such layer, or its layers of that type differ in
+        ``key`` (the prose could not give one value).
+    """
+    values = {layer.get_config()[key] for layer in model.layers if type(layer).__name__ == kind}
+    if not values:
+        raise ValueError(f"{model.name} has no {kind} layer")
+    if len(values) > 1:
+        raise ValueError(f"the {kind} layers of {model.name} differ in {key}: {sorted(values)}")
+    return values.pop()
 
 
 def _row(name, kind, detail, shape, params, parents) -> dict:

@@ -430,3 +430,39 @@ def test_blur_verdict_places_an_fd_among_the_blurred_references():
 def test_update_budget_is_one_number_or_a_range():
     assert study.update_budget(pd.DataFrame({"d_updates": [1752, 1752]})) == "1,752"
     assert study.update_budget(pd.DataFrame({"d_updates": [8, 1752]})) == "8 to 1,752"
+
+
+def test_layer_setting_reads_one_value_from_the_built_network():
+    keras = pytest.importorskip("keras")
+
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(3),
+            keras.layers.Dropout(0.4),
+            keras.layers.LeakyReLU(0.2),
+            keras.layers.Dropout(0.4),
+        ],
+        name="toy",
+    )
+    assert study.layer_setting(model, "Dropout", "rate") == pytest.approx(0.4)
+    assert study.layer_setting(model, "LeakyReLU", "negative_slope") == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="toy has no Embedding layer"):
+        study.layer_setting(model, "Embedding", "output_dim")
+    mixed = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dropout(0.4), keras.layers.Dropout(0.5)]
+    )
+    with pytest.raises(ValueError, match=r"differ in rate: \[0.4, 0.5\]"):
+        study.layer_setting(mixed, "Dropout", "rate")
+
+
+def test_the_settings_chapter_3_glues_have_one_value_each():
+    pytest.importorskip("tensorflow")
+    from gan_study import models
+
+    baseline = models.build("seed_baseline", image_size=28)
+    assert 0 < study.layer_setting(baseline.discriminator, "Dropout", "rate") < 1
+    dcgan = models.build("dcgan", image_size=28)
+    assert 0 < study.layer_setting(dcgan.discriminator, "LeakyReLU", "negative_slope") < 1
+    cdcgan = models.build("cdcgan", image_size=28)
+    assert study.layer_setting(cdcgan.generator, "Embedding", "output_dim") > 0
