@@ -111,9 +111,10 @@ gan_train = data.take_subset(lesions.train.images, gan_max_train_images)
 # space. On the held-out test images it reaches a balanced accuracy of
 # {glue:text}`clf_balanced_accuracy` (accuracy {glue:text}`clf_accuracy`,
 # where always answering "nevus" would give {glue:text}`clf_majority`). The
-# features therefore know what separates the seven diagnoses, which is what a
-# generator of lesions should reproduce. Distances in this space are
-# **not** FID values and cannot be compared with FIDs published elsewhere.
+# features therefore carry part of what separates the diagnoses, far from all
+# of it: a generator can be close to the real images in this space and still
+# miss what the classifier cannot see. Distances in this space are **not** FID
+# values and cannot be compared with FIDs published elsewhere.
 
 # %%
 judge = classifier.load_or_train(lesions, seed=seed, epochs=classifier_epochs)
