@@ -67,8 +67,6 @@ gan_snapshot_every = 4  # keep the EMA generator every this many epochs (0: neve
 gan_recipe = {}  # other TrainConfig fields for every model ({}: each paper's defaults)
 
 # %%
-import inspect
-
 import numpy as np
 import pandas as pd
 from IPython.display import display
@@ -169,17 +167,6 @@ display(runs[["seed", "d_updates", "g_updates", "train_seconds", "reused"]])
 # %%
 gans = {name: models.build(name, image_size=image_size) for name in MODELS}
 
-
-def architecture_figure(name):
-    gan = gans[name]
-    graphs = [study.layer_graph(gan.generator), study.layer_graph(gan.discriminator)]
-    return plots.architecture(graphs, titles=["generator", "discriminator"])
-
-
-def show_source(function):
-    plots.show_markdown("```python\n" + inspect.getsource(function) + "```")
-
-
 baseline_d, dcgan_d = gans["seed_baseline"].discriminator, gans["dcgan"].discriminator
 plots.glue_value("baseline_dropout", study.layer_setting(baseline_d, "Dropout", "rate"), "g")
 plots.glue_value("dcgan_slope", study.layer_setting(dcgan_d, "LeakyReLU", "negative_slope"), "g")
@@ -187,7 +174,9 @@ embedding = study.layer_setting(gans["cdcgan"].generator, "Embedding", "output_d
 plots.glue_value("cdcgan_embedding", embedding, "d")
 plots.glue_value("log_span", plots.LOG_SPAN, "d")
 for name in MODELS:
-    plots.glue_figure(f"fig-arch-{name}", architecture_figure(name))
+    graphs = [study.layer_graph(gans[name].generator), study.layer_graph(gans[name].discriminator)]
+    fig = plots.architecture(graphs, titles=["generator", "discriminator"])
+    plots.glue_figure(f"fig-arch-{name}", fig)
     for part in ("generator", "discriminator"):
         n_params = getattr(gans[name], part).count_params()
         plots.glue_value(f"params_{part}_{name}", n_params, ",d")
@@ -246,7 +235,7 @@ display(study.layer_table(gans["seed_baseline"].generator))
 display(study.layer_table(gans["seed_baseline"].discriminator))
 
 # %% tags=["hide-output"]
-show_source(models.seed_baseline)
+plots.show_source(models.seed_baseline)
 
 # %% [markdown]
 # ## DCGAN: `dcgan`
@@ -276,7 +265,7 @@ show_source(models.seed_baseline)
 display(study.layer_table(gans["dcgan"].generator))
 
 # %% tags=["hide-output"]
-show_source(models.dcgan)
+plots.show_source(models.dcgan)
 
 # %% [markdown]
 # ## Conditional DCGAN: `cdcgan`
@@ -303,7 +292,7 @@ show_source(models.dcgan)
 # ```
 
 # %% tags=["hide-output"]
-show_source(models.cdcgan)
+plots.show_source(models.cdcgan)
 
 # %% [markdown]
 # ## Wasserstein GAN with gradient penalty: `wgan_gp`
@@ -325,7 +314,7 @@ show_source(models.cdcgan)
 # ```
 
 # %% tags=["hide-output"]
-show_source(models.wgan_gp)
+plots.show_source(models.wgan_gp)
 
 # %% [markdown]
 # ## Watching them train

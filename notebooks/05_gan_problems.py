@@ -50,6 +50,7 @@ classifier_epochs = 20  # epochs of the real-data classifier (its features score
 
 # %%
 import dataclasses
+import functools
 
 import keras
 import numpy as np
@@ -69,12 +70,8 @@ base = TrainConfig(
     max_train_images=max_train_images,
 )
 
-
-def run(config):
-    """Train (or reuse) a run of this chapter and return its directory."""
-    return training.train(config, data_dir=data_dir, progress=False)
-
-
+# train (or reuse) a run of this chapter and return its directory
+run = functools.partial(training.train, data_dir=data_dir, progress=False)
 reference = run(base)
 train_subset = data.take_subset(lesions.train.images, max_train_images)
 plots.glue_value("n_subset", len(train_subset), ",d")
@@ -106,24 +103,18 @@ plots.glue_value("n_classes", len(data.CLASS_NAMES), "d")
 
 
 # %%
-def probe(generator):
-    gan = models.build("dcgan", image_size=image_size)  # a fresh discriminator each time
-    return problems.discriminator_sharpening_probe(
-        generator,
-        gan.discriminator,
-        train_subset,
-        latent_dim=gan.latent_dim,
-        steps=probe_steps,
-        probe_every=probe_every,
-        seed=seed,
-    )
-
-
 keras.utils.set_random_seed(seed)
-probes = {
-    "untrained generator": probe(models.build("dcgan", image_size=image_size).generator),
-    f"after {problem_epochs} epochs": probe(training.load_generator(reference, ema=False)),
-}
+untrained = models.build("dcgan", image_size=image_size)
+settings = dict(latent_dim=untrained.latent_dim, steps=probe_steps, probe_every=probe_every)
+probes = {}  # each probe trains a fresh discriminator against the frozen generator
+for name, generator in [
+    ("untrained generator", untrained.generator),
+    (f"after {problem_epochs} epochs", training.load_generator(reference, ema=False)),
+]:
+    fresh = models.build("dcgan", image_size=image_size).discriminator
+    probes[name] = problems.discriminator_sharpening_probe(
+        generator, fresh, train_subset, seed=seed, **settings
+    )
 plots.glue_figure("fig-problems-probe", plots.gradient_probe(probes))
 last = {name: p.iloc[-1] for name, p in probes.items()}
 trained = last[f"after {problem_epochs} epochs"]

@@ -86,13 +86,7 @@ grid = RunGrid(
 gan_config = grid.config("cdcgan")  # the first seed's run, trained in chapter 3
 gan_run = training.train(gan_config, data_dir=data_dir, progress=False)
 generator = training.load_generator(gan_run)
-
-
-def synthesize(labels, seed):
-    """Conditional-GAN images of the given classes (EMA generator)."""
-    return training.generate(generator, len(labels), seed=seed, labels=labels)
-
-
+synthesize = training.class_sampler(generator)  # images of given classes (EMA generator)
 arm_labels = data.take_subset(lesions.train.labels, arm_max_train_images)
 counts = np.bincount(arm_labels, minlength=len(names))
 gan_images, _ = training.training_images(gan_config, images=lesions.train.images)

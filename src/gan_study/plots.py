@@ -112,6 +112,13 @@ def show_markdown(text: str) -> None:
     display(Markdown(text))
 
 
+def show_source(function) -> None:
+    """Display the source code of ``function`` as a Python code block."""
+    import inspect
+
+    show_markdown("```python\n" + inspect.getsource(function) + "```")
+
+
 # ------------------------------------------------------------------ images
 def image_grid(
     images: np.ndarray,

@@ -444,6 +444,22 @@ def generate(generator, n: int, seed: int, labels=None, batch_size: int = 256) -
     return out
 
 
+def class_sampler(generator):
+    """``sample(labels, seed)``: images of the given classes from a conditional generator.
+
+    The form :func:`gan_study.augmentation.run_arms` takes its synthetic
+    images in: ``sample(labels, seed)`` is ``generate(generator, len(labels),
+    seed, labels=labels)``.
+    """
+    if not _is_conditional(generator):
+        raise ValueError("class_sampler needs a conditional generator (one that takes labels)")
+
+    def sample(labels, seed: int) -> np.ndarray:
+        return generate(generator, len(labels), seed=seed, labels=labels)
+
+    return sample
+
+
 def _grid_png(images: np.ndarray, cols: int) -> bytes:
     """A PNG of uint8 images in a grid with a 2-pixel white border, upscaled to >= 56 px tiles."""
     from PIL import Image

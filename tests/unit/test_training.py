@@ -225,3 +225,16 @@ def test_mixed_precision_trains_and_restores_the_policy(tmp_path, tiny, precisio
     assert np.isfinite(history[["d_loss", "g_loss", "grad_norm_d", "grad_norm_g"]]).all().all()
     x = training.generate(training.load_generator(run), 3, seed=0)
     assert x.shape == (3, 28, 28, 3) and x.dtype == np.uint8
+
+
+def test_class_sampler_draws_images_of_the_given_classes():
+    from gan_study import models
+
+    conditional = models.build("cdcgan", image_size=28).generator
+    sample = training.class_sampler(conditional)
+    labels = np.array([0, 3, 3, 6])
+    images = sample(labels, 5)
+    assert images.shape == (4, 28, 28, 3) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images, training.generate(conditional, 4, seed=5, labels=labels))
+    with pytest.raises(ValueError, match="conditional generator"):
+        training.class_sampler(models.build("dcgan", image_size=28).generator)
