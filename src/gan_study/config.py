@@ -41,6 +41,7 @@ RECIPE_FIELDS = {
     "ema_start": 0,
     "lr_warmup": 0,
     "snapshot_every": 0,
+    "class_balance": 0.0,
 }
 """Fields added after the first study runs, with their (off) defaults. At
 these values they are left out of :meth:`TrainConfig.run_name`'s hash, so
@@ -120,6 +121,12 @@ class TrainConfig:
         that the run's learning curve can be measured afterwards
         (:func:`gan_study.evaluation.learning_curve`); 0: none. Snapshots do not
         change the training, but a run with them is another run directory.
+    class_balance : float
+        Conditional models only: draw each epoch's real images with
+        probability proportional to ``n_c ** -class_balance`` (``n_c``: the
+        images of their class; :func:`gan_study.data.epoch_batches`), so the
+        rare diagnoses are seen more often; 1: every class equally often,
+        0 (default): every image once per epoch.
     source : {"ham10000", "dermamnist"}
         Data source (:func:`gan_study.data.load`).
     split : {"lesion", "dermamnist"}, optional
@@ -159,6 +166,7 @@ class TrainConfig:
     r1_weight: float = 0.0
     lr_warmup: int = 0
     snapshot_every: int = 0
+    class_balance: float = 0.0
 
     # ------------------------------------------------------------ defaults
     def resolved(self) -> TrainConfig:
@@ -294,6 +302,15 @@ class TrainConfig:
             raise ValueError(
                 f"r1_weight needs a discriminator with an unbounded (logit) output, but "
                 f"{self.model!r} ends in a sigmoid; use one of the models {', '.join(logit)}"
+            )
+        balance = _number("class_balance", self.class_balance)
+        if not 0.0 <= balance <= 1.0:
+            raise ValueError(f"class_balance must be between 0 and 1, got {self.class_balance}")
+        if balance and not DEFAULTS[self.model]["conditional"]:
+            conditional = [m for m in ARCHITECTURES if DEFAULTS[m]["conditional"]]
+            raise ValueError(
+                f"class_balance reweights the classes a conditional generator is asked for; "
+                f"{self.model!r} takes no labels (use {', '.join(conditional)})"
             )
         for name in ("ema_start", "lr_warmup", "snapshot_every"):
             if _int(name, getattr(self, name)) < 0:

@@ -1269,6 +1269,7 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
                 labels,
                 batch_size=config.batch_size,
                 seed=config.seed * 100003 + epoch,
+                class_balance=config.class_balance,
             )
             outs, d_steps, g_steps = [], 0, 0
             g_flags = []

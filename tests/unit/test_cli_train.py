@@ -41,6 +41,7 @@ OPTION_VALUES = {
     "r1_weight": ("1.5", 1.5),
     "lr_warmup": ("100", 100),
     "snapshot_every": ("4", 4),
+    "class_balance": ("0.5", 0.5),
 }
 
 

@@ -74,3 +74,47 @@ def test_epoch_batches_bad_input():
         _epoch(_images().astype(np.float32), batch_size=2, seed=0)
     with pytest.raises(ValueError, match="batch_size"):
         _epoch(_images(), batch_size=0, seed=0)
+
+
+def _imbalanced(n_major=90, n_minor=10):
+    labels = np.array([0] * n_major + [1] * n_minor)
+    images = np.zeros((len(labels), 2, 2, 3), np.uint8)
+    images[:, 0, 0, 0] = np.arange(len(labels))  # the image's index, to recover the draw
+    return images, labels
+
+
+def test_class_balance_draws_every_class_equally_often():
+    images, labels = _imbalanced()
+    seen = []
+    for epoch in range(50):
+        for x, y in epoch_batches(images, labels, batch_size=10, seed=epoch, class_balance=1.0):
+            seen.extend(y.tolist())
+            index = np.rint((x[:, 0, 0, 0] + 1) * 127.5).astype(int)
+            np.testing.assert_array_equal(labels[index], y)  # labels stay with their images
+    share = np.mean(np.array(seen) == 1)
+    assert len(seen) == 50 * 100  # still N images per epoch
+    assert 0.45 < share < 0.55  # 10 % of the images, half of the draws
+    root = [
+        y
+        for e in range(50)
+        for _, y in epoch_batches(images, labels, batch_size=10, seed=e, class_balance=0.5)
+    ]
+    assert 0.2 < np.mean(np.concatenate(root) == 1) < 0.3  # sqrt rule: 1/(1+3) = 0.25
+
+
+def test_class_balance_zero_is_the_plain_permutation_and_a_seed_fixes_the_draw():
+    images, labels = _imbalanced()
+    plain = [y for _, y in epoch_batches(images, labels, batch_size=10, seed=3)]
+    zero = [y for _, y in epoch_batches(images, labels, batch_size=10, seed=3, class_balance=0.0)]
+    np.testing.assert_array_equal(np.concatenate(plain), np.concatenate(zero))
+    a = [y for _, y in epoch_batches(images, labels, batch_size=10, seed=3, class_balance=1.0)]
+    b = [y for _, y in epoch_batches(images, labels, batch_size=10, seed=3, class_balance=1.0)]
+    np.testing.assert_array_equal(np.concatenate(a), np.concatenate(b))
+
+
+def test_class_balance_refuses_what_it_cannot_do():
+    images, labels = _imbalanced()
+    with pytest.raises(ValueError, match="needs labels"):
+        next(epoch_batches(images, batch_size=10, seed=0, class_balance=1.0))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        next(epoch_batches(images, labels, batch_size=10, seed=0, class_balance=1.5))

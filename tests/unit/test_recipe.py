@@ -255,3 +255,42 @@ def test_recipe_interrupted_run_resumes_exactly(tmp_path, monkeypatch):
     whole = training.train(config, run_dir=tmp_path / "whole", images=images, progress=False)
     assert len(training.load_history(interrupted)) == RECIPE["epochs"]
     _same_run(interrupted, whole)
+
+
+def test_class_balance_is_for_conditional_models_and_resumes_exactly(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="takes no labels"):
+        TrainConfig(model="dcgan", class_balance=1.0).validate()
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        TrainConfig(model="cdcgan", class_balance=2.0).validate()
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (64, 28, 28, 3), dtype=np.uint8)
+    labels = np.array([5] * 50 + [0, 1, 2, 3, 4, 6, 0] * 2)
+    config = TrainConfig(model="cdcgan", epochs=3, batch_size=16, seed=2, class_balance=1.0)
+    assert config.run_name() != TrainConfig(**{**config.to_dict(), "class_balance": 0.0}).run_name()
+
+    def run(name):
+        return training.train(
+            config, run_dir=tmp_path / name, images=images, labels=labels, progress=False
+        )
+
+    save = training._Trainer.save
+
+    def save_then_die(self, *args, **kwargs):
+        save(self, *args, **kwargs)
+        raise _Killed("killed after the first checkpoint")
+
+    monkeypatch.setattr(training._Trainer, "save", save_then_die)
+    with pytest.raises(_Killed):
+        run("interrupted")
+    monkeypatch.undo()
+    run("interrupted")
+    _same_run(tmp_path / "interrupted", run("whole"))
+    plain = training.train(
+        TrainConfig(**{**config.to_dict(), "class_balance": 0.0}),
+        run_dir=tmp_path / "plain",
+        images=images,
+        labels=labels,
+        progress=False,
+    )
+    with pytest.raises(AssertionError):
+        _same_run(tmp_path / "whole", plain)

@@ -62,6 +62,7 @@ def epoch_batches(
     seed: int,
     shuffle: bool = True,
     drop_remainder: bool = True,
+    class_balance: float = 0.0,
 ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """One epoch of shuffled batches, scaled to [-1, 1].
 
@@ -91,6 +92,13 @@ def epoch_batches(
         Shuffle (``False`` keeps the order of ``images``).
     drop_remainder : bool
         Drop a last, smaller batch, so every batch has the same shape.
+    class_balance : float, default 0
+        ``a`` in [0, 1]: with ``a > 0`` the epoch's ``N`` images are drawn
+        with replacement, image ``i`` with probability proportional to
+        ``n_c ** -a`` (``n_c``: images of its class), so rare classes come more
+        often; ``a = 1`` gives every class the same share, ``0.5`` the square
+        root rule. ``0``: each image once, in the permutation above (exactly
+        the batches of a call without it). Needs ``labels``.
 
     Yields
     ------
@@ -109,7 +117,17 @@ def epoch_batches(
         labels = np.asarray(labels).astype(np.int64).reshape(-1)
         if labels.shape[0] != n:
             raise ValueError(f"{n} images but {labels.shape[0]} labels")
-    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    if not 0.0 <= class_balance <= 1.0:
+        raise ValueError(f"class_balance must be between 0 and 1, got {class_balance}")
+    if class_balance and labels is None:
+        raise ValueError("class_balance needs labels: pass the class of every image")
+    if class_balance:
+        counts = np.bincount(labels)
+        weights = counts[labels].astype(np.float64) ** -class_balance
+        rng = np.random.default_rng(seed)
+        order = rng.choice(n, size=n, replace=True, p=weights / weights.sum())
+    else:
+        order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_remainder else n
     for start in range(0, stop, batch_size):
         idx = order[start : start + batch_size]
