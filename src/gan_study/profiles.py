@@ -175,8 +175,8 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
 #: learning curves of bench/learning_curves.py showed the DCGAN's FD still
 #: falling steeply after 3,000 updates, the standard profile trained three
 #: seeds for 8 epochs, 1,752 updates; 20 epochs, 4,380 updates, took the
-#: standard report to 66.9 min, over its hour.) On 2 CPU cores the budget is
-#: counted in updates: after the same wall time batch 32 gave clearly formed
+#: standard report to 66.9 min, over its hour; 16 epochs took 54.8 min.)
+#: On 2 CPU cores the budget is counted in updates: after the same wall time batch 32 gave clearly formed
 #: lesions where batch 128 gave blurred blobs. Measured on the 2-core AMD EPYC
 #: with AVX-512 (quiet, 28 px, batch 32, seconds per epoch): seed_baseline 6.4,
 #: dcgan 10.4, cdcgan 11.2, wgan_gp 9.8, so ~38 s per epoch for the four models
