@@ -447,13 +447,9 @@ def blurred_references(
         params={"n": int(n), "seed": int(seed), "sigmas": sigmas, "repeats": int(fd_repeats)},
     )
     path = paths.cache_dir(cache_dir) / BLURRED_FILE.format(key=key[:16])
-    if path.is_file():
-        try:
-            cached = json.loads(path.read_text())
-            if isinstance(cached, dict) and cached.get("cache_key") == key:
-                return cached
-        except (OSError, ValueError):
-            pass  # unreadable: computed again and rewritten below
+    cached = _read_cached(path, key)
+    if cached is not None:
+        return cached
     f_train = clf.features(data.train.images)
     f_test = clf.features(data.test.images)
     n_eff = int(min(n, len(f_test), len(f_train)))
@@ -499,6 +495,51 @@ def _check_trained_on(run_dir: Path, config, images, labels, data_dir) -> None:
             f"{len(images)} images): evaluate it with the data root it was trained on "
             "(--data-dir / GAN_STUDY_DATA_DIR)"
         )
+
+
+def _run_inputs(run_dir: Path, data_dir):
+    """A finished run's configuration, its real data, and the images it was trained on.
+
+    Raises ``FileNotFoundError`` for a missing run directory and
+    ``ValueError`` when the data under ``data_dir`` are not the run's.
+    """
+    from gan_study import data as data_mod
+    from gan_study import training
+
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} does not exist; train it first")
+    config = training.load_config(run_dir)
+    data = data_mod.load(
+        source=config.source,
+        split=config.split,
+        image_size=config.image_size,
+        data_dir=data_dir,
+    )
+    gan_train, gan_labels = training.training_images(
+        config, data_dir, data.train.images, data.train.labels
+    )
+    _check_trained_on(run_dir, config, gan_train, gan_labels, data_dir)
+    return config, data, gan_train
+
+
+def _extractor_id(clf, data) -> str:
+    """:func:`_classifier_id` of ``clf``; for ``None`` the name of the default classifier
+    of ``data`` (without loading or training it)."""
+    if clf is None:
+        return classifier_mod.cache_name(data, **classifier_mod.DEFAULT_PARAMS)
+    return _classifier_id(clf)
+
+
+def _read_cached(path: Path, key: str) -> dict | None:
+    """The JSON object stored at ``path`` if its ``cache_key`` is ``key``; else ``None``
+    (also for a missing or unreadable file, which is then computed again)."""
+    if not path.is_file():
+        return None
+    try:
+        cached = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return cached if isinstance(cached, dict) and cached.get("cache_key") == key else None
 
 
 def evaluate_run(
@@ -555,33 +596,16 @@ def evaluate_run(
         The data under ``data_dir`` are not the data the run was trained on
         (their fingerprint differs from the one in ``config.json``).
     """
-    from gan_study import data as data_mod
     from gan_study import training
 
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise FileNotFoundError(f"run directory {run_dir} does not exist; train it first")
+    config, data, gan_train = _run_inputs(run_dir, data_dir)
     generator_name = "generator_ema.keras" if ema else "generator.keras"
-    config = training.load_config(run_dir)
-    data = data_mod.load(
-        source=config.source,
-        split=config.split,
-        image_size=config.image_size,
-        data_dir=data_dir,
-    )
-    gan_train, gan_labels = training.training_images(
-        config, data_dir, data.train.images, data.train.labels
-    )
-    _check_trained_on(run_dir, config, gan_train, gan_labels, data_dir)
-    if clf is None:
-        clf_id = classifier_mod.cache_name(data, **classifier_mod.DEFAULT_PARAMS)
-    else:
-        clf_id = _classifier_id(clf)
     key = store.cache_key(
         code=store.code_version(*CODE_MODULES),
         inputs={
             "generator": store.file_digest(training.generator_path(run_dir, ema=ema)),
-            "feature_extractor": clf_id,
+            "feature_extractor": _extractor_id(clf, data),
             "real": store.array_digest(
                 data.train.images, data.train.labels, data.test.images, data.test.labels
             ),
@@ -682,9 +706,9 @@ def learning_curve(
     .. [1] Heusel et al. (2017), "GANs trained by a two time-scale update rule
        converge to a local Nash equilibrium", NeurIPS.
     """
-    from gan_study import data as data_mod
     from gan_study import training
     from gan_study.data import CLASS_NAMES
+    from gan_study.models import DEFAULTS
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -701,16 +725,7 @@ def learning_curve(
             f"the run in {run_dir} keeps no generator snapshots, so it has no learning curve; "
             "train it with snapshot_every > 0 (e.g. gan-study train --snapshot-every 4)"
         )
-    config = training.load_config(run_dir)
-    data = data_mod.load(
-        source=config.source, split=config.split, image_size=config.image_size, data_dir=data_dir
-    )
-    gan_train, gan_labels = training.training_images(
-        config, data_dir, data.train.images, data.train.labels
-    )
-    _check_trained_on(run_dir, config, gan_train, gan_labels, data_dir)
-    if clf is None:
-        clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
+    config, data, _ = _run_inputs(run_dir, data_dir)
     key = store.cache_key(
         code=store.code_version(*CODE_MODULES),
         inputs={
@@ -718,7 +733,7 @@ def learning_curve(
                 [int(e), store.file_digest(p)]
                 for e, p in zip(kept["epoch"], kept["path"], strict=True)
             ],
-            "feature_extractor": _classifier_id(clf),
+            "feature_extractor": _extractor_id(clf, data),
             "real": store.array_digest(
                 data.train.images, data.train.labels, data.test.images, data.test.labels
             ),
@@ -726,22 +741,22 @@ def learning_curve(
         params={"n": int(n), "seed": int(seed), "repeats": int(fd_repeats)},
     )
     out_path = run_dir / CURVE_FILE
-    if out_path.is_file():
-        try:
-            cached = json.loads(out_path.read_text())
-        except (OSError, ValueError):
-            cached = None  # unreadable: computed again and replaced
-        if isinstance(cached, dict) and cached.get("cache_key") == key:
-            return cached
+    cached = _read_cached(out_path, key)
+    if cached is not None:
+        return cached
 
+    if clf is None:
+        clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
     f_train = clf.features(data.train.images)
     f_test = clf.features(data.test.images)
     n_eff = int(min(n, len(f_test), len(f_train)))
+    # what every snapshot shares: the labels asked for and the judge's real-image predictions
+    conditional = bool(DEFAULTS[config.model]["conditional"])
+    labels = labels_like(data.train.labels, n, seed) if conditional else None
+    test_predictions = clf.predict(data.test.images) if conditional else None
     points, floor = [], None
     for row in kept.itertuples():
         generator = training.load_generator(run_dir, epoch=int(row.epoch))
-        conditional = len(generator.inputs) == 2
-        labels = labels_like(data.train.labels, n, seed) if conditional else None
         fake = training.generate(generator, n, seed, labels=labels)[:n]  # as evaluate_images
         fd = metrics.frechet_floor(
             f_train, f_test, n_eff, candidate=clf.features(fake), repeats=fd_repeats, seed=seed
@@ -750,11 +765,7 @@ def learning_curve(
         agreement = None
         if conditional:
             table = metrics.class_agreement(
-                labels,
-                clf.predict(fake),
-                data.test.labels,
-                clf.predict(data.test.images),
-                CLASS_NAMES,
+                labels, clf.predict(fake), data.test.labels, test_predictions, CLASS_NAMES
             )
             agreement = float(table["agreement"].mean())
         points.append(
