@@ -76,16 +76,11 @@ def main(argv=None) -> int:
     print("balance  seed  updates      FD  agreement  agreement/accuracy")
     final: dict[float, list[tuple[float, float]]] = {}
     for balance in args.balance:
-        grid = RunGrid(
+        grid = RunGrid.from_parameters(
+            shared,
             models=["cdcgan"],
             seeds=args.seeds,
             epochs=epochs,
-            batch_size=shared["gan_batch_size"],
-            image_size=shared["image_size"],
-            source=shared["source"],
-            split=shared["split"],
-            max_train_images=shared["gan_max_train_images"],
-            snapshot_every=shared["gan_snapshot_every"],
             recipe={**shared["gan_recipe"], **({"class_balance": balance} if balance else {})},
         )
         for seed in args.seeds:

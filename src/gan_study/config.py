@@ -405,6 +405,22 @@ _GRID_FIELDS = (
 )
 
 
+#: Each :class:`RunGrid` field and the shared parameter (``gan_runs`` of
+#: :data:`gan_study.profiles.SHARED`) that sets it in the chapters.
+GRID_PARAMETERS = {
+    "models": "gan_models",
+    "seeds": "gan_seeds",
+    "epochs": "gan_epochs",
+    "batch_size": "gan_batch_size",
+    "image_size": "image_size",
+    "source": "source",
+    "split": "split",
+    "max_train_images": "gan_max_train_images",
+    "snapshot_every": "gan_snapshot_every",
+    "recipe": "gan_recipe",
+}
+
+
 @dataclass(frozen=True)
 class RunGrid:
     """The study's reference GAN runs: every model trained with every seed, alike.
@@ -471,6 +487,21 @@ class RunGrid:
             )
         for seed in self.seeds:
             self.config(self.models[0], seed).validate()  # a bad value fails here, not later
+
+    @classmethod
+    def from_parameters(cls, params, **changes) -> RunGrid:
+        """The grid that a chapter's shared parameters define (see :data:`GRID_PARAMETERS`).
+
+        ``params`` maps the ``gan_runs`` parameters of
+        :data:`gan_study.profiles.SHARED` (``gan_models``, ``gan_epochs``, ...)
+        to their values, as a profile gives them to a chapter; ``changes``
+        replace fields by their own names (``models=["cdcgan"]``).
+        """
+        missing = sorted(set(GRID_PARAMETERS.values()) - set(params))
+        if missing:
+            raise ValueError(f"the run grid needs the parameter(s) {', '.join(missing)}")
+        fields_ = {name: params[parameter] for name, parameter in GRID_PARAMETERS.items()}
+        return cls(**{**fields_, **changes})
 
     def train_params(self) -> dict:
         """The :class:`TrainConfig` fields shared by every run (all but model and seed)."""

@@ -155,19 +155,7 @@ def test_each_reference_run_is_trained_once_by_the_chapter_that_makes_it(book):
     from gan_study import paths, profiles
     from gan_study.config import RunGrid
 
-    p = profiles.PROFILES["quick"]["04_evaluation"]
-    grid = RunGrid(
-        models=p["gan_models"],
-        seeds=p["gan_seeds"],
-        epochs=p["gan_epochs"],
-        batch_size=p["gan_batch_size"],
-        image_size=p["image_size"],
-        source=p["source"],
-        split=p["split"],
-        max_train_images=p["gan_max_train_images"],
-        snapshot_every=p["gan_snapshot_every"],
-        recipe=p["gan_recipe"],
-    )
+    grid = RunGrid.from_parameters(profiles.PROFILES["quick"]["04_evaluation"])
     made = {}
     for path in paths.runs_dir().glob("*/config.json"):
         made[path.parent.name] = json.loads(path.read_text())["environment"].get("notebook")

@@ -219,3 +219,16 @@ def test_a_chapter_cannot_ask_for_a_run_outside_the_grid():
         ValueError, match=r"seed 5 is not among the study's runs \(gan_seeds = \[0, 1\]\)"
     ):
         grid.config("dcgan", 5)
+
+
+def test_run_grid_from_the_parameters_a_chapter_gets():
+    from gan_study import profiles
+    from gan_study.config import RunGrid
+
+    params = profiles.PROFILES["standard"]["04_evaluation"]
+    grid = RunGrid.from_parameters(params)
+    assert grid.models == tuple(params["gan_models"]) and grid.epochs == params["gan_epochs"]
+    assert grid.snapshot_every == params["gan_snapshot_every"]
+    assert RunGrid.from_parameters(params, models=["cdcgan"]).models == ("cdcgan",)
+    with pytest.raises(ValueError, match="needs the parameter.* gan_epochs"):
+        RunGrid.from_parameters({k: v for k, v in params.items() if k != "gan_epochs"})

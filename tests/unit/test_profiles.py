@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gan_study import profiles, report
-from gan_study.config import RunGrid
+from gan_study.config import GRID_PARAMETERS, RunGrid
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = report.discover_notebooks(ROOT)
@@ -88,6 +88,7 @@ def test_the_chapters_that_use_gans_are_exactly_the_users_of_the_shared_runs():
     for stem in GAN_USERS:  # every field of the grid comes from the shared parameters
         call = _grid_call(next(nb for nb in NOTEBOOKS if nb.stem == stem))
         assert set(call.values()) == set(profiles.SHARED["gan_runs"]), stem
+        assert call == GRID_PARAMETERS, stem  # the mapping RunGrid.from_parameters uses
 
 
 @pytest.mark.parametrize("name", ["quick", "standard", "full"])
