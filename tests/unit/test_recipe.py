@@ -234,10 +234,8 @@ class _Killed(Exception):
     """Stands for a kill between two checkpoints (the process state is lost)."""
 
 
-def test_recipe_interrupted_run_resumes_exactly(tmp_path, monkeypatch):
-    images = _data()
-    config = TrainConfig(**RECIPE)
-    interrupted = tmp_path / "interrupted"
+def _die_after_the_first_checkpoint(monkeypatch) -> None:
+    """Make the trainer raise :class:`_Killed` right after it writes a checkpoint."""
     save = training._Trainer.save
 
     def save_then_die(self, *args, **kwargs):
@@ -245,6 +243,13 @@ def test_recipe_interrupted_run_resumes_exactly(tmp_path, monkeypatch):
         raise _Killed("killed after the first checkpoint")
 
     monkeypatch.setattr(training._Trainer, "save", save_then_die)
+
+
+def test_recipe_interrupted_run_resumes_exactly(tmp_path, monkeypatch):
+    images = _data()
+    config = TrainConfig(**RECIPE)
+    interrupted = tmp_path / "interrupted"
+    _die_after_the_first_checkpoint(monkeypatch)
     with pytest.raises(_Killed):
         training.train(config, run_dir=interrupted, images=images, progress=False)
     monkeypatch.undo()
@@ -273,13 +278,7 @@ def test_class_balance_is_for_conditional_models_and_resumes_exactly(tmp_path, m
             config, run_dir=tmp_path / name, images=images, labels=labels, progress=False
         )
 
-    save = training._Trainer.save
-
-    def save_then_die(self, *args, **kwargs):
-        save(self, *args, **kwargs)
-        raise _Killed("killed after the first checkpoint")
-
-    monkeypatch.setattr(training._Trainer, "save", save_then_die)
+    _die_after_the_first_checkpoint(monkeypatch)
     with pytest.raises(_Killed):
         run("interrupted")
     monkeypatch.undo()
