@@ -668,6 +668,12 @@ def image_panels(images, titles, *, panel_inches: float = 2.6):
     return fig
 
 
+def _reference_lines(ax, references) -> None:
+    """Dotted horizontal lines, one per ``(label, value)``, from dark to light grey."""
+    for k, (label, value) in enumerate(references):
+        ax.axhline(value, color=f"{0.15 + 0.25 * k:.2f}", ls=":", lw=1.2, zorder=2, label=label)
+
+
 def metric_comparison(tidy, metrics, *, floors=None, references=None, order=None, ncols: int = 3):
     """Compare models on several metrics over seeds, with the real-versus-real floor.
 
@@ -736,8 +742,7 @@ def metric_comparison(tidy, metrics, *, floors=None, references=None, order=None
             spread = 0.0 if spread is None or not np.isfinite(spread) else spread
             ax.axhspan(mean - spread, mean + spread, color="0.8", alpha=0.6, zorder=1, lw=0)
             ax.axhline(mean, color="0.35", ls="--", lw=1, zorder=2, label="real vs real")
-        for k, (label, value) in enumerate(references.get(metric, ())):
-            ax.axhline(value, color=f"{0.15 + 0.25 * k:.2f}", ls=":", lw=1.2, zorder=2, label=label)
+        _reference_lines(ax, references.get(metric, ()))
         if metric in floors or references.get(metric):
             ax.legend(fontsize="x-small", loc="best")
         ax.set_xticks(range(len(order)), order, rotation=20, fontsize="small")
@@ -749,7 +754,7 @@ def metric_comparison(tidy, metrics, *, floors=None, references=None, order=None
     return fig
 
 
-def learning_curves(curves, *, references=None, accuracy=None, target=0.9, order=None):
+def learning_curves(curves, *, references=None, accuracy=None, target=None, order=None):
     """FD against discriminator updates for every model; class agreement beside it.
 
     Left: the FD of each snapshot (thin lines, one per seed; thick line with
@@ -767,9 +772,9 @@ def learning_curves(curves, *, references=None, accuracy=None, target=0.9, order
         Further FD references, e.g. ``[("test, blurred 1 px", 11.6)]``.
     accuracy : float, optional
         The classifier's balanced accuracy on real test images.
-    target : float
-        The share of ``accuracy`` drawn as the target line
-        (:data:`gan_study.study.AGREEMENT_TARGET`).
+    target : float, optional
+        The share of ``accuracy`` drawn as the target line (default
+        :data:`gan_study.study.AGREEMENT_TARGET`).
     order : sequence of str, optional
         Models in legend order (default: order of appearance).
 
@@ -779,6 +784,8 @@ def learning_curves(curves, *, references=None, accuracy=None, target=0.9, order
     """
     if curves.empty:
         raise ValueError("learning_curves() got no snapshots to draw")
+    if target is None:
+        from gan_study.study import AGREEMENT_TARGET as target
     order = list(order) if order is not None else list(dict.fromkeys(curves["model"]))
     colours = dict(zip(order, class_colours(len(order)), strict=True))
     conditional = curves.dropna(subset=["agreement"])
@@ -803,8 +810,7 @@ def learning_curves(curves, *, references=None, accuracy=None, target=0.9, order
     ax_fd = axes[0, 0]
     ax_fd.set_yscale("log")
     ax_fd.axhline(float(curves["floor"].mean()), color="0.35", ls="--", lw=1, label="real vs real")
-    for k, (label, value) in enumerate(references or ()):
-        ax_fd.axhline(value, color=f"{0.15 + 0.25 * k:.2f}", ls=":", lw=1.2, label=label)
+    _reference_lines(ax_fd, references or ())
     ax_fd.set_ylabel("FD (lower is better)")
     ax_fd.legend(fontsize="x-small", loc="best")
     if ncols == 2:
