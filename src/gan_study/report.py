@@ -545,7 +545,9 @@ def execute_notebook(
     source_nb = copy.deepcopy(nb)
     os.environ["PYTHONUNBUFFERED"] = "1"  # the kernel inherits the environment
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ log out of pages
-    # the chapter that trains a GAN run is recorded in its config.json (training._environment)
+    # the chapter that trains a GAN run is recorded in its config.json (training._environment);
+    # set for the kernel this call starts, and unset again below
+    previous_notebook = os.environ.get(paths.NOTEBOOK_ENV)
     os.environ[paths.NOTEBOOK_ENV] = name
     start = time.perf_counter()
     _ACTIVE.update(running=running, failed=failed, kernels=[])
@@ -582,6 +584,10 @@ def execute_notebook(
         raise
     finally:
         _ACTIVE.update(running=None, failed=None, kernels=[])
+        if previous_notebook is None:
+            os.environ.pop(paths.NOTEBOOK_ENV, None)
+        else:
+            os.environ[paths.NOTEBOOK_ENV] = previous_notebook
     seconds = time.perf_counter() - start
     # papermill wrote the notebook; validate it reads back before marking it fresh
     executed_nb = nbformat.read(running, as_version=4)
