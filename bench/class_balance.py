@@ -81,7 +81,10 @@ def main(argv=None) -> int:
             models=["cdcgan"],
             seeds=args.seeds,
             epochs=epochs,
-            recipe={**shared["gan_recipe"], **({"class_balance": balance} if balance else {})},
+            recipe={
+                **shared["gan_recipe"],
+                "cdcgan": {**shared["gan_recipe"].get("cdcgan", {}), "class_balance": balance},
+            },
         )
         for seed in args.seeds:
             t0 = time.perf_counter()

@@ -405,6 +405,25 @@ _GRID_FIELDS = (
 )
 
 
+def _check_recipe_fields(recipe: dict, where: str) -> None:
+    """Refuse a recipe entry that names no :class:`TrainConfig` field or one the grid sets."""
+    names = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(recipe) - names)
+    if unknown:
+        raise ValueError(
+            f"{where} sets unknown TrainConfig field(s) {', '.join(unknown)}; "
+            f"valid: {', '.join(sorted(names - set(_GRID_FIELDS)))}, or a model name "
+            "mapping to fields for that model alone"
+        )
+    fixed = sorted(set(recipe) & set(_GRID_FIELDS))
+    if fixed:
+        raise ValueError(
+            f"{where} sets {', '.join(fixed)}, which the run grid sets itself: "
+            "use gan_models, gan_seeds, gan_epochs, gan_batch_size, image_size, "
+            "source, split, gan_max_train_images or gan_snapshot_every"
+        )
+
+
 #: Each :class:`RunGrid` field and the shared parameter (``gan_runs`` of
 #: :data:`gan_study.profiles.SHARED`) that sets it in the chapters.
 GRID_PARAMETERS = {
@@ -442,8 +461,11 @@ class RunGrid:
         The :class:`TrainConfig` fields of the same names, the same for every run
         (``snapshot_every``: the EMA snapshots of the learning curves in chapter 4).
     recipe : dict
-        Any other :class:`TrainConfig` fields (``{"diffaugment": "color,translation,cutout"}``),
-        applied to every model; empty: each model's paper defaults.
+        Any other :class:`TrainConfig` fields. A field name applies to every
+        model (``{"diffaugment": "color,translation,cutout"}``); a model name
+        maps to fields for that model alone and overrides the common ones
+        (``{"cdcgan": {"class_balance": 1.0}}``), and is ignored while that
+        model is not among ``models``. Empty: each model's paper defaults.
     """
 
     models: tuple[str, ...]
@@ -471,22 +493,21 @@ class RunGrid:
                 raise ValueError(f"{kind} has duplicates: {list(values)}")
         if not isinstance(self.recipe, dict):
             raise ValueError(f"recipe must be a dict of TrainConfig fields, got {self.recipe!r}")
-        names = {f.name for f in fields(TrainConfig)}
-        unknown = sorted(set(self.recipe) - names)
-        if unknown:
-            raise ValueError(
-                f"recipe sets unknown TrainConfig field(s) {', '.join(unknown)}; "
-                f"valid: {', '.join(sorted(names - set(_GRID_FIELDS)))}"
-            )
-        fixed = sorted(set(self.recipe) & set(_GRID_FIELDS))
-        if fixed:
-            raise ValueError(
-                f"recipe sets {', '.join(fixed)}, which the run grid sets itself: "
-                "use gan_models, gan_seeds, gan_epochs, gan_batch_size, image_size, "
-                "source, split, gan_max_train_images or gan_snapshot_every"
-            )
-        for seed in self.seeds:
-            self.config(self.models[0], seed).validate()  # a bad value fails here, not later
+        from gan_study.models import ARCHITECTURES
+
+        for model in sorted(set(self.recipe) & set(ARCHITECTURES)):
+            if not isinstance(self.recipe[model], dict):
+                raise ValueError(
+                    f"recipe[{model!r}] must be a dict of TrainConfig fields for {model} alone, "
+                    f"got {self.recipe[model]!r}"
+                )
+            _check_recipe_fields(self.recipe[model], f"recipe[{model!r}]")
+        _check_recipe_fields(
+            {k: v for k, v in self.recipe.items() if k not in ARCHITECTURES}, "recipe"
+        )
+        for model in self.models:
+            for seed in self.seeds:
+                self.config(model, seed).validate()  # a bad value fails here, not later
 
     @classmethod
     def from_parameters(cls, params, **changes) -> RunGrid:
@@ -503,10 +524,13 @@ class RunGrid:
         fields_ = {name: params[parameter] for name, parameter in GRID_PARAMETERS.items()}
         return cls(**{**fields_, **changes})
 
-    def train_params(self) -> dict:
-        """The :class:`TrainConfig` fields shared by every run (all but model and seed)."""
+    def train_params(self, model: str) -> dict:
+        """The :class:`TrainConfig` fields of ``model``'s runs (all but model and seed)."""
+        from gan_study.models import ARCHITECTURES
+
         common = {name: getattr(self, name) for name in _GRID_FIELDS[2:]}
-        return {**common, **self.recipe}
+        shared = {k: v for k, v in self.recipe.items() if k not in ARCHITECTURES}
+        return {**common, **shared, **self.recipe.get(model, {})}
 
     def config(self, model: str, seed: int | None = None) -> TrainConfig:
         """The configuration of one run (``seed`` default: the first seed).
@@ -527,7 +551,7 @@ class RunGrid:
             raise ValueError(
                 f"seed {seed} is not among the study's runs (gan_seeds = {list(self.seeds)})"
             )
-        return TrainConfig(model=model, seed=int(seed), **self.train_params())
+        return TrainConfig(model=model, seed=int(seed), **self.train_params(model))
 
     def configs(self, seeds: tuple[int, ...] | None = None) -> list[TrainConfig]:
         """One configuration per (model, seed), model-major; ``seeds`` default: all."""

@@ -185,6 +185,19 @@ def test_run_grid_makes_the_trainconfigs_of_its_runs():
     assert [c.seed for c in grid.configs(seeds=[1])] == [1, 1]
 
 
+def test_a_model_name_in_the_recipe_sets_fields_for_that_model_alone():
+    grid = _grid(recipe={"lr_warmup": 10, "cdcgan": {"class_balance": 1.0, "lr_warmup": 20}})
+    dcgan, cdcgan = grid.config("dcgan"), grid.config("cdcgan", 1)
+    assert (dcgan.lr_warmup, dcgan.class_balance) == (10, 0.0)
+    assert (cdcgan.lr_warmup, cdcgan.class_balance, cdcgan.seed) == (20, 1.0, 1)
+    assert cdcgan == TrainConfig(
+        model="cdcgan", seed=1, epochs=2, batch_size=16, lr_warmup=20, class_balance=1.0
+    )
+    # an entry for a model outside the grid is kept but trains nothing
+    only_dcgan = _grid(models=["dcgan"], recipe={"cdcgan": {"class_balance": 1.0}})
+    assert [c.class_balance for c in only_dcgan.configs()] == [0.0, 0.0]
+
+
 @pytest.mark.parametrize(
     "kw, message",
     [
@@ -202,6 +215,14 @@ def test_run_grid_makes_the_trainconfigs_of_its_runs():
         ({"recipe": "hinge"}, "recipe must be a dict"),
         ({"epochs": 0}, "epochs must be a positive integer"),
         ({"recipe": {"lr_warmup": -1}}, "lr_warmup must be a non-negative integer"),
+        ({"recipe": {"cdcgan": 1.0}}, r"recipe\['cdcgan'\] must be a dict"),
+        (
+            {"recipe": {"cdcgan": {"clas_balance": 1.0}}},
+            r"recipe\['cdcgan'\] sets unknown TrainConfig field.*clas_balance",
+        ),
+        ({"recipe": {"cdcgan": {"seed": 3}}}, r"recipe\['cdcgan'\] sets seed, which the run grid"),
+        # every model's runs are validated when the grid is made, not only the first model's
+        ({"recipe": {"class_balance": 1.0}}, "class_balance reweights the classes"),
     ],
 )
 def test_a_bad_run_grid_is_refused_when_it_is_made(kw, message):
