@@ -146,7 +146,7 @@ display(defaults)
 # Training all four (or finding them already trained):
 
 # %%
-runs = study.train_grid(MODELS, [seed], data_dir=data_dir, **grid.train_params())
+runs = study.train_grid(configs, data_dir=data_dir)
 runs = runs.set_index("model")
 for model, row in runs.iterrows():
     plots.glue_value(f"train_minutes_{model}", row["train_seconds"] / 60, ".1f")

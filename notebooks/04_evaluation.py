@@ -32,9 +32,12 @@
 # * several **training seeds** per model, shown as dots with their mean and
 #   spread;
 # * a stated **feature extractor**, sample size $N$ and data split;
-# * the **real-versus-real floor**: the same metric for held-out real images
-#   (the test split, never seen by any GAN) against the same training images.
-#   A model can only be judged against this floor, never against zero.
+# * **held-out references**: every distribution metric compares generated
+#   images with real images no GAN saw (the test split), never with the
+#   training images, against which a model that copies would look perfect;
+# * the **real-versus-real floor** on the same side: training images in
+#   place of the generated ones, against the same test images. A model can
+#   only be judged against this floor, never against zero.
 #
 # Then it looks at what the report's own metrics (SSIM and pixel accuracy to
 # the nearest training image) can and cannot say, audits the models for
@@ -46,6 +49,7 @@ data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR or data/raw
 seed = 0  # seed of the evaluation samples and of the real-data classifier
 n_eval = 2000  # generated images per run, and N of the distribution metrics
 gallery_pairs = 8  # closest generated-training pairs shown per model
+n_boot = 200  # bootstrap replicates of the paired model comparisons
 dpi = 110  # resolution of the figures
 # The study's reference GAN runs, shared with chapters 3, 6 and 7
 # (gan_study.profiles.SHARED; override them for every chapter at once):
@@ -72,10 +76,12 @@ from gan_study import (
     classifier,
     data,
     evaluation,
+    memorisation,
     metrics,
     plots,
     problems,
     profiles,
+    ranking,
     study,
     training,
 )
@@ -138,7 +144,7 @@ plots.glue_value("classifier_epochs", classifier_epochs, "d")
 # training in all, as recorded when each was trained.
 
 # %%
-runs = study.train_grid(models, seeds, data_dir=data_dir, progress=False, **grid.train_params())
+runs = study.train_grid(grid.configs(), data_dir=data_dir, progress=False)
 plots.glue_value("n_seeds", len(seeds), "d")
 plots.glue_value("seed_list", ", ".join(map(str, seeds)))
 plots.glue_value("epochs", gan_epochs, "d")
@@ -171,10 +177,12 @@ plots.glue_value("split_name", f"{source} / {split}")
 # {numref}`fig-metric-comparison` is the report's "comparison of FID scores
 # among different GANs" done so that it can be read:
 #
-# * **Fréchet distance (FD)** between the Gaussians fitted to the features of
-#   {glue:text}`n_fd` generated and {glue:text}`n_fd` training images, averaged
-#   over {glue:text}`fd_repeats` disjoint training subsets {cite:p}`heusel2017gans`.
-#   Lower is better.
+# * **Held-out Fréchet distance (FD)** between the Gaussians fitted to the
+#   features of {glue:text}`n_fd` generated and {glue:text}`n_fd` real test
+#   images {cite:p}`heusel2017gans`, averaged over {glue:text}`fd_repeats`
+#   repeats that each draw fresh, disjoint subsets of both sides (so $N$ is a
+#   fraction of the {glue:text}`n_test` test images). Lower is better.
+#   Chapter 5 and the learning curves below use the same protocol.
 # * **FD$_\infty$**: the FD extrapolated to infinitely many images, which
 #   removes the bias that depends on $N$ {cite:p}`chong2020fidinf`.
 # * **KID**: the kernel inception distance, an unbiased estimate of a squared
@@ -185,10 +193,13 @@ plots.glue_value("split_name", f"{source} / {split}")
 #   manifold (fidelity), and the share of real images inside the generated
 #   images' manifold (coverage). Higher is better for both; a mode-collapsed
 #   generator can have high precision and low recall.
+# * **Density** and **coverage** {cite:p}`naeem2020reliable`: the same
+#   questions asked from the real side only, and so less fooled by outliers.
 #
 # The shaded band is the floor: the same metric computed with
-# {glue:text}`n_fd` held-out real test images in place of the generated ones,
-# its mean ± one standard deviation.
+# {glue:text}`n_fd` real training images in place of the generated ones,
+# against the same test images; for FD its mean ± one standard deviation over
+# the repeats.
 
 # %%
 metric_titles = {
@@ -197,6 +208,8 @@ metric_titles = {
     "kid.mean": "KID (lower is better)",
     "precision_recall.precision": "precision (higher is better)",
     "precision_recall.recall": "recall (higher is better)",
+    "density_coverage.density": "density (near 1 is best)",
+    "density_coverage.coverage": "coverage (higher is better)",
     "diversity.fake_ssim_mean": "pairwise SSIM (lower = more diverse)",
 }
 table_names = {
@@ -205,12 +218,14 @@ table_names = {
     "kid.mean": "KID",
     "precision_recall.precision": "precision",
     "precision_recall.recall": "recall",
+    "density_coverage.density": "density",
+    "density_coverage.coverage": "coverage",
     "diversity.fake_ssim_mean": "pairwise SSIM",
 }
 floors = study.floors(results.values())
-blurred = evaluation.blurred_references(lesions, judge, n=n_eval, seed=seed)
-blur_lines = [(f"test blurred {r['sigma']:g} px", r["fd_mean"]) for r in blurred["references"]]
-references = {"fd.value": blur_lines}
+ladder = evaluation.corruption_references(lesions, judge, n=n_eval, seed=seed)
+ladder_lines = [(r["label"], r["mean"]) for r in ladder["references"]]
+references = {"fd.value": ladder_lines}
 fig = plots.metric_comparison(
     tidy, metric_titles, floors=floors, references=references, order=models
 )
@@ -218,16 +233,15 @@ plots.glue_figure("fig-metric-comparison", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-metric-comparison
-# :alt: Six panels, one per metric (FD, FD-infinity, KID, precision, recall, pairwise SSIM); in each, the four models on the horizontal axis with one dot per training seed and a black diamond with an error bar for the mean, and a grey horizontal band for the real-versus-real reference.
+# :alt: Eight panels, one per metric (FD, FD-infinity, KID, precision, recall, density, coverage, pairwise SSIM); in each, the four models on the horizontal axis with one dot per training seed and a black diamond with an error bar for the mean, and a grey horizontal band for the real-versus-real reference.
 # :name: fig-metric-comparison
 #
 # The four models on the distribution metrics: one small dot per training
 # seed ({glue:text}`seed_list`), the black diamond and bar are their mean ±
-# one sample standard deviation. Grey band and dashed line: held-out real test
-# images against the same training images (mean ± s.d.), the best a generator
-# can be expected to reach. Dotted lines (FD only): the same held-out images
-# blurred by a Gaussian of σ = {glue:text}`blur_low` and {glue:text}`blur_high`
-# pixel, a known, mild loss of detail.
+# one sample standard deviation. Grey band and dashed line: real training
+# images against the same test images (mean ± s.d.), the best a generator
+# can be expected to reach. Dotted lines (FD only): the same training images
+# corrupted by a known amount (the ladder of the next section).
 # Features: the penultimate layer of the study's
 # real-data classifier (not InceptionV3); N = {glue:text}`n_fd` images per
 # side; data: {glue:text}`split_name` split at {glue:text}`image_px` pixels;
@@ -242,7 +256,7 @@ table = table.pivot(index="model", columns="metric", values="mean").loc[models]
 table.loc["real vs real (floor)"] = {
     table_names[k]: v[0] for k, v in floors.items() if k in table_names
 }
-for label, value in blur_lines:
+for label, value in ladder_lines:
     table.loc[label, "FD"] = value
 display(table[list(table_names.values())].round(3))
 plots.show_markdown(study.unavailable_note(summary))
@@ -259,28 +273,79 @@ plots.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd, ".2
 plots.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floor, fd_floor_sd))
 for model in models:
     plots.glue_value(f"fd_{model}", fd.loc[model, "mean"], ".1f")
-fd_blur = {r["sigma"]: r["fd_mean"] for r in blurred["references"]}
-plots.glue_value("fd_blur_half", fd_blur[min(fd_blur)], ".2f")
-plots.glue_value("fd_blur_one", fd_blur[max(fd_blur)], ".2f")
-plots.glue_value("best_fd_over_blur", fd.loc[best, "mean"] / fd_blur[max(fd_blur)], ".2f")
-plots.glue_value("blur_verdict", study.blur_verdict(fd.loc[best, "mean"], fd_blur))
-plots.glue_value("blur_low", min(fd_blur), "g")
-plots.glue_value("blur_high", max(fd_blur), "g")
+fd_ladder = dict(ladder_lines)
+plots.glue_value("fd_blur_half", fd_ladder["blur 0.5 px"], ".2f")
+plots.glue_value("fd_blur_one", fd_ladder["blur 1 px"], ".2f")
+plots.glue_value("best_fd_over_blur", fd.loc[best, "mean"] / fd_ladder["blur 1 px"], ".2f")
+plots.glue_value("ladder_verdict", study.ladder_verdict(fd.loc[best, "mean"], fd_ladder))
 
 # %% [markdown]
-# The lowest mean FD belongs to {glue:text}`best_fd_model`:
+# The lowest mean held-out FD is {glue:text}`best_fd_model`'s,
 # {glue:text}`best_fd`, against a real-versus-real
 # floor of {glue:text}`fd_floor`; the best model's FD is
-# {glue:text}`fd_verdict`. Real test images blurred by σ = {glue:text}`blur_low` px have an FD
-# of {glue:text}`fd_blur_half`, by σ = {glue:text}`blur_high` px {glue:text}`fd_blur_one`: the best
-# model's FD is {glue:text}`best_fd_over_blur` times the second, so its images
-# are, in these features, {glue:text}`blur_verdict`. Every model had the same
+# {glue:text}`fd_verdict`. Real images blurred by a Gaussian of σ = $0.5$ px have a
+# held-out FD of {glue:text}`fd_blur_half`, by σ = $1$ px {glue:text}`fd_blur_one`: the
+# best model's FD is {glue:text}`best_fd_over_blur` times the second, so its images
+# are, in these features, {glue:text}`ladder_verdict`. Every model had the same
 # budget, {glue:text}`d_updates` discriminator updates per run. (Means per model:
 # `seed_baseline` {glue:text}`fd_seed_baseline`, `dcgan` {glue:text}`fd_dcgan`,
-# `cdcgan` {glue:text}`fd_cdcgan`, `wgan_gp` {glue:text}`fd_wgan_gp`.) Where
-# two models' dots overlap, the seeds say that this training budget cannot
-# rank them; a single run per model, as in the report's figure, would have
-# ranked them anyway.
+# `cdcgan` {glue:text}`fd_cdcgan`, `wgan_gp` {glue:text}`fd_wgan_gp`.)
+#
+# ## Can the models be ranked?
+#
+# A lower mean is not yet a better model: another seed, other generated
+# images or other test images could reverse a small gap, and a single run per
+# model, as in the report's figure, ranks any two models anyway. The table
+# below compares the model with the lowest mean with each other model,
+# paired by training seed, with {glue:text}`rank_confidence` intervals from a
+# two-level bootstrap ({glue:text}`n_boot` replicates, each resampling the
+# seeds and, within each seed, the generated and the test images; $N$ =
+# {glue:text}`n_fd` per side). A difference is claimed only where its
+# interval excludes zero.
+
+# %%
+order = list(fd["mean"].sort_values().index)
+images = study.generated_images(runs, lesions, n=n_eval, seed=seed)
+differences = study.fd_differences(
+    images, lesions, judge, order, n=first["fd"]["n"], n_boot=n_boot, seed=seed
+)
+display(differences.drop(columns="statement").round(3))
+plots.show_markdown("\n".join(f"* {s}." for s in differences["statement"]))
+plots.glue_value("best_model_claim", study.best_model_claim(differences))
+plots.glue_value("rank_confidence", ranking.CONFIDENCE, ".0%")
+plots.glue_value("n_boot", n_boot, ",d")
+
+# %% [markdown]
+# So {glue:text}`best_model_claim`. With {glue:text}`n_seeds` seeds per model
+# the seed level of the bootstrap has few values to draw from, so these
+# intervals are, if anything, too narrow; the `full` profile trains more
+# seeds.
+#
+# **A second feature extractor.** The distances above live in one feature
+# space, that of the study's classifier. The same held-out FD in the
+# features of a second classifier, the same network trained with another
+# seed, checks whether the order is a property of the images or of one
+# extractor: {glue:text}`ranking_agreement`.
+
+# %%
+judge_2 = classifier.load_or_train(lesions, seed=seed + 1, epochs=classifier_epochs)
+second = study.second_extractor_ranking(images, lesions, judge, judge_2, n=n_eval, seed=seed)
+display(second.round(2))
+plots.glue_value("ranking_agreement", study.ranking_agreement_text(second))
+
+# %% [markdown]
+# ## Is the feature space fit for the purpose?
+#
+# A distance is worth reading only if it grows with a known loss of quality.
+# The ladder below corrupts the floor's own training images by known amounts
+# (Gaussian blur, JPEG compression, Gaussian noise on the $0$–$1$ scale) and
+# scores them with exactly the protocol of the generated images, in the
+# spirit of the disturbance experiments of {cite:t}`heusel2017gans`. In the
+# study's features {glue:text}`ladder_monotone`.
+
+# %%
+display(study.ladder_table(ladder).round(3))
+plots.glue_value("ladder_monotone", study.ladder_monotone_text(ladder))
 
 # %% [markdown]
 # ## Where each model stands on its learning curve
@@ -288,8 +353,8 @@ plots.glue_value("blur_high", max(fd_blur), "g")
 # A comparison at one budget says nothing about whether the budget was
 # enough. Every run therefore keeps its weight-averaged (EMA) generator every
 # {glue:text}`snapshot_every` epochs, and each of these snapshots is scored
-# with exactly the FD protocol above: the same {glue:text}`n_fd` images per
-# side, the same seed, features and training subsets. The last snapshot is
+# with exactly the held-out FD protocol above: the same {glue:text}`n_fd`
+# images per side, the same seed, features, test and training subsets. The last snapshot is
 # the finished generator, so each curve ends at the FD of the table above.
 # For the conditional model the right panel follows its balanced class
 # agreement (the next-but-one section explains it) against the same updates.
@@ -299,7 +364,7 @@ curves = study.learning_curves(runs, n=n_eval, seed=seed, data_dir=data_dir, clf
 accuracy = judge_scores["balanced_accuracy"]
 target = study.AGREEMENT_TARGET
 fig = plots.learning_curves(
-    curves, references=blur_lines, accuracy=accuracy, target=target, order=models
+    curves, references=ladder_lines[:2], accuracy=accuracy, target=target, order=models
 )
 plots.glue_figure("fig-learning-curves", fig)
 display(curves.pivot_table(index="model", columns="d_updates", values="fd").loc[models].round(2))
@@ -313,12 +378,12 @@ plots.glue_value("full_image_size", profiles.PROFILES["full"]["04_evaluation"]["
 
 # %% [markdown]
 # ```{glue:figure} fig-learning-curves
-# :alt: Left, FD on a logarithmic axis against discriminator updates, one coloured line per model with thin lines for the single seeds, above a dashed floor line and dotted lines for blurred real images; right, the conditional model's balanced class agreement against the same updates, below a dashed line at the classifier's balanced accuracy.
+# :alt: Left, held-out FD on a logarithmic axis against discriminator updates, one coloured line per model with thin lines for the single seeds, above a dashed floor line and dotted lines for blurred real images; right, the conditional model's balanced class agreement against the same updates, below a dashed line at the classifier's balanced accuracy.
 # :name: fig-learning-curves
 #
 # Learning curves of the study's runs. Left: FD of each EMA snapshot (thin
 # lines: single seeds; thick: their mean), with the real-versus-real floor
-# (dashed) and the blurred test images (dotted). Right: the conditional
+# (dashed) and the blurred training images (dotted). Right: the conditional
 # model's balanced class agreement, with the classifier's balanced accuracy
 # on real test images (dashed) and {glue:text}`agreement_target` times it (dotted).
 # ```
@@ -403,9 +468,10 @@ for model in models:
 #    set than new real data do;
 # 2. the three-sample **data-copying test** $C_T$ of
 #    {cite:t}`meehan2020datacopying`, which compares those two distance
-#    distributions cell by cell in feature space: strongly negative means
-#    copying, strongly positive means the samples are further from the
-#    training data than real data (underfitting), near $0$ is ideal;
+#    distributions cell by cell, in feature space and in pixel space:
+#    strongly negative means copying, strongly positive means the samples are
+#    further from the training data than real data (underfitting), near $0$ is
+#    ideal;
 # 3. a **gallery** of the closest generated-training pairs, because a copy is
 #    easiest to see.
 
@@ -417,6 +483,7 @@ mem = study.summarize(
                 "memorization.pixel.median_ratio",
                 "memorization.features.median_ratio",
                 "data_copying.ct",
+                "data_copying_pixel.ct",
             ]
         )
     ]
@@ -493,6 +560,24 @@ plots.glue_value("gallery_pairs", gallery_pairs, "d")
 # evidence of memorisation; their absence is evidence, not proof, that
 # nothing was copied.
 # ```
+
+# %% [markdown]
+# **Class by class.** Copying is likeliest where a generator has seen
+# fewest images: the rare diagnoses. The table repeats the proxies within
+# each class the conditional model was asked for (means over its seeds, in
+# the classifier's features): the distance ratio, the share of its images
+# closer to a training image than the {glue:text}`mem_percentiles` percentile of the held-out
+# images' distances (beside the share of the class's own held-out images,
+# which is what no copying gives), and the single-cell $Z_U$ of
+# {cite:t}`meehan2020datacopying` within the class. The lowest ratio is
+# {glue:text}`class_ratio_min`.
+
+# %%
+by_class = study.class_memorisation(results, runs, "cdcgan", "features")
+display(by_class.round(3))
+lowest = by_class["median_ratio"].idxmin()
+plots.glue_value("mem_percentiles", study.ordinals(memorisation.PERCENTILES))
+plots.glue_value("class_ratio_min", f"{by_class.loc[lowest, 'median_ratio']:.2f} ({lowest})")
 
 # %% [markdown]
 # ## Colour, per class

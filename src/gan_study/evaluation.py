@@ -11,9 +11,12 @@ Every number comes with what it needs to be read:
 * the **feature extractor** (the study's own classifier,
   :mod:`gan_study.classifier`) with its balanced accuracy on the held-out
   test split;
-* the **real-versus-real floor**: the same metric computed for held-out real
-  test images against the same training images. A generator can only be
-  judged against that floor, never against 0.
+* the **held-out protocol** (:mod:`gan_study.heldout`): every distribution
+  metric compares the generated images with real **test** images, which no
+  generator saw, and its **real-versus-real floor** puts training images in
+  the generated images' place against the same test images. A generator can
+  only be judged against that floor, never against 0. Memorisation, by its
+  nature, is measured against the training images.
 
 Memorisation results are proxies (distances and a three-sample test), not
 membership-inference or privacy guarantees; the returned dictionary says so.
@@ -29,12 +32,20 @@ from pathlib import Path
 import numpy as np
 
 from gan_study import classifier as classifier_mod
-from gan_study import metrics, store
+from gan_study import corruptions, heldout, memorisation, metrics, store
 
 #: Version of the metrics.json layout; a file with another version is recomputed.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The package modules whose code computes ``metrics.json`` (part of its cache key).
-CODE_MODULES = ("evaluation", "metrics", "classifier", "training")
+CODE_MODULES = (
+    "evaluation",
+    "heldout",
+    "corruptions",
+    "memorisation",
+    "metrics",
+    "classifier",
+    "training",
+)
 METRICS_FILE = "metrics.json"
 CURVE_FILE = "learning_curve.json"
 
@@ -109,6 +120,20 @@ def _drop_arrays(d: dict, keys: tuple[str, ...]) -> dict:
     return {k: v for k, v in d.items() if k not in keys}
 
 
+def _mean_records(rows) -> list[dict]:
+    """Column-wise means of tuples of dicts: one dict per position, numbers averaged."""
+    rows = list(rows)
+    return [
+        {
+            key: float(np.mean([row[i][key] for row in rows]))
+            if isinstance(rows[0][i][key], (float, np.floating))
+            else rows[0][i][key]
+            for key in rows[0][i]
+        }
+        for i in range(len(rows[0]))
+    ]
+
+
 def evaluate_images(
     fake_images: np.ndarray,
     fake_labels: np.ndarray | None,
@@ -118,7 +143,7 @@ def evaluate_images(
     n: int,
     seed: int,
     train_images: np.ndarray | None = None,
-    fd_repeats: int = 3,
+    fd_repeats: int = heldout.REPEATS,
     kid_subsets: int = 50,
     diversity_pairs: int = 500,
     ct_cells: int = 5,
@@ -133,13 +158,15 @@ def evaluate_images(
     fake_labels : ndarray, shape (M,), or None
         Conditioning labels of a conditional generator (None otherwise).
     data : gan_study.data.LesionData
-        The real data (``train`` is the reference, ``test`` the held-out real
-        sample of every floor).
+        The real data (``test`` is the held-out side of every distribution
+        metric, ``train`` the candidate of its floor and the reference of
+        memorisation).
     clf : gan_study.classifier.Classifier
         Feature extractor and judge, trained on ``data.train``.
     n : int
-        Sample size of the distribution metrics. FD, KID and precision/recall
-        use ``min(n, len(fake), len(test), len(train))`` on both sides.
+        Generated images used. FD, precision/recall and density/coverage use
+        ``fd_repeats`` disjoint subsets of N = :func:`gan_study.heldout.sample_size`
+        (a ``fd_repeats``-th of the smallest sample) on every side.
     seed : int
         Seeds every subsample.
     train_images : ndarray, optional
@@ -194,30 +221,40 @@ def evaluate_images(
     real_key = (id(clf), clf.name, data.source, data.split, data.image_size, len(test))
     real_key += (train.shape, train_digest, len(fake), n_eff, seed)
 
-    # --- distribution distances at a fixed N, beside the real-vs-real floor
-    fd = metrics.frechet_floor(
-        f_train, f_test, n_eff, candidate=f_fake, repeats=fd_repeats, seed=seed
+    # --- distribution distances to the held-out test images, beside the floor
+    # (training images against the same test images): gan_study.heldout
+    fd = heldout.heldout_frechet(
+        f_test, f_train, n_eff, candidates={"generated": f_fake}, repeats=fd_repeats, seed=seed
     )
-    fd_inf = metrics.frechet_distance_infinity(f_fake, f_train, seed=seed)
+    size, test_idx, train_idx = heldout.heldout_subsets(
+        n_eff, len(f_test), len(f_train), repeats=fd_repeats, seed=seed
+    )
+    fake_idx = heldout.candidate_subsets(
+        len(f_fake), size, "generated", repeats=fd_repeats, seed=seed
+    )
+    fd_inf = metrics.frechet_distance_infinity(f_fake, f_test, seed=seed)
     fd_inf_floor = _real_side(
         real_key + ("fd_inf",),
-        lambda: metrics.frechet_distance_infinity(f_test, f_train, seed=seed),
+        lambda: metrics.frechet_distance_infinity(f_train, f_test, seed=seed),
     )
     kid = metrics.kid(
-        f_fake, f_train, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
+        f_fake, f_test, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
     )
     kid_floor = _real_side(
         real_key + ("kid", kid_subsets),
         lambda: metrics.kid(
-            f_test, f_train, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
+            f_train, f_test, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
         ),
     )
-    ref_idx = rng.choice(len(f_train), n_eff, replace=False)
-    pr = metrics.precision_recall(
-        f_train[ref_idx], f_fake[rng.choice(len(f_fake), n_eff, replace=False)], k=3
-    )
-    pr_floor = metrics.precision_recall(
-        f_train[ref_idx], f_test[rng.choice(len(f_test), n_eff, replace=False)], k=3
+    # precision/recall and density/coverage per repeat, against the same test subsets
+    pr, pr_floor, dc, dc_floor = _mean_records(
+        (
+            metrics.precision_recall(f_test[t], f_fake[f], k=3),
+            metrics.precision_recall(f_test[t], f_train[r], k=3),
+            metrics.density_coverage(f_test[t], f_fake[f], k=5),
+            metrics.density_coverage(f_test[t], f_train[r], k=5),
+        )
+        for t, f, r in zip(test_idx, fake_idx, train_idx, strict=False)
     )
 
     # --- conditional models: does the classifier see the intended class?
@@ -236,6 +273,25 @@ def evaluate_images(
         ct = metrics.data_copying_ct(f_gan_train, f_test, f_fake, n_cells=ct_cells, seed=seed)
     except ValueError as exc:  # too few generated images per cell: say so, do not guess
         ct = {"ct": None, "n_cells": ct_cells, "unavailable": str(exc)}
+    # --- memorisation class by class (requested classes, or the judge's for an
+    # unconditional generator), in pixels and in features; C_T in both spaces
+    fake_classes = fake_labels if fake_labels is not None else clf.predict(fake)
+    by_class = {
+        space: memorisation.per_class_memorisation(
+            mem["fake_distances"], fake_classes, mem["heldout_distances"], test_labels, CLASS_NAMES
+        ).to_dict(orient="records")
+        for space, mem in (("pixel", mem_pix), ("features", mem_feat))
+    }
+    try:
+        ct_pixel = metrics.data_copying_ct(
+            train.reshape(len(train), -1) / 255.0,
+            test.reshape(len(test), -1) / 255.0,
+            fake.reshape(len(fake), -1) / 255.0,
+            n_cells=ct_cells,
+            seed=seed,
+        )
+    except ValueError as exc:
+        ct_pixel = {"ct": None, "n_cells": ct_cells, "unavailable": str(exc)}
     pairs = metrics.closest_pairs(
         fake, train, n=8, nearest=(mem_pix["fake_distances"], mem_pix["fake_nearest"])
     )
@@ -265,15 +321,19 @@ def evaluate_images(
     status = metrics.inception_weights_status(inception_weights)
     inception = {"available": status["available"], "reason": status["reason"]}
     if status["available"]:
+        # the held-out protocol, on the training images its subsets use
         i_fake = metrics.inception_features(fake, status["path"])
-        i_train = metrics.inception_features(train[ref_idx], status["path"])
-        i_test = metrics.inception_features(test_sub, status["path"])
+        i_train = metrics.inception_features(data.train.images[train_idx.ravel()], status["path"])
+        i_test = metrics.inception_features(test, status["path"])
+        fid = heldout.heldout_frechet(
+            i_test, i_train, n_eff, candidates={"generated": i_fake}, repeats=fd_repeats, seed=seed
+        )
         inception.update(
-            n=n_eff,
-            fid=metrics.frechet_distance(i_fake[:n_eff], i_train),
-            fid_floor=metrics.frechet_distance(i_test, i_train),
-            kid=metrics.kid(i_fake, i_train, subset_size=min(1000, n_eff), seed=seed),
-            kid_floor=metrics.kid(i_test, i_train, subset_size=min(1000, n_eff), seed=seed),
+            n=fid["n"],
+            fid=fid["candidates"]["generated"]["mean"],
+            fid_floor=fid["floor"]["mean"],
+            kid=metrics.kid(i_fake, i_test, subset_size=min(1000, n_eff), seed=seed),
+            kid_floor=metrics.kid(i_train, i_test, subset_size=min(1000, n_eff), seed=seed),
             weights=status["path"],
         )
 
@@ -298,15 +358,14 @@ def evaluate_images(
         },
         "fd": {
             "n": fd["n"],
-            "value": fd["fd_mean"],
-            "std": fd["fd_std"],
-            "values": fd["fd_values"],
-            "floor": fd["floor_mean"],
-            "floor_std": fd["floor_std"],
-            "floor_values": fd["floor_values"],
+            "value": fd["candidates"]["generated"]["mean"],
+            "std": fd["candidates"]["generated"]["std"],
+            "values": fd["candidates"]["generated"]["values"],
+            "floor": fd["floor"]["mean"],
+            "floor_std": fd["floor"]["std"],
+            "floor_values": fd["floor"]["values"],
             "repeats": fd["repeats"],
-            "disjoint_reference": fd["disjoint_reference"],
-            "definition": "FD(generated, training subset) at fixed N; floor: FD(test, same subset)",
+            "definition": fd["definition"],
         },
         "fd_inf": {
             "value": fd_inf["fd_inf"],
@@ -315,13 +374,32 @@ def evaluate_images(
             "fd_at_n": fd_inf["fd_at_n"],
             "floor_ns": fd_inf_floor["ns"],
             "floor_fd_at_n": fd_inf_floor["fd_at_n"],
-            "definition": "intercept of FD(N) against 1/N (Chong & Forsyth 2020), vs all training features",
+            "definition": (
+                "intercept of FD(N) against 1/N (Chong & Forsyth 2020), vs all test features; "
+                "floor: the training features"
+            ),
         },
-        "kid": {**kid, "floor": kid_floor["mean"], "floor_std": kid_floor["std"]},
+        "kid": {
+            **kid,
+            "floor": kid_floor["mean"],
+            "floor_std": kid_floor["std"],
+            "definition": "KID(generated, test); floor: KID(training, test)",
+        },
         "precision_recall": {
             **pr,
             "floor_precision": pr_floor["precision"],
             "floor_recall": pr_floor["recall"],
+            "n": size,
+            "repeats": int(fd_repeats),
+            "definition": "against the held-out test subsets of the FD; mean over repeats",
+        },
+        "density_coverage": {
+            **dc,
+            "floor_density": dc_floor["density"],
+            "floor_coverage": dc_floor["coverage"],
+            "n": size,
+            "repeats": int(fd_repeats),
+            "definition": "against the held-out test subsets of the FD; mean over repeats",
         },
         "class_agreement": agreement,
         "nearest_real": {
@@ -347,6 +425,16 @@ def evaluate_images(
             ),
         },
         "data_copying": {**ct, "space": "classifier features"},
+        "data_copying_pixel": {**ct_pixel, "space": "pixels (0-1)"},
+        "memorization_by_class": {
+            **by_class,
+            "classes": "requested" if fake_labels is not None else "predicted by the classifier",
+            "definition": (
+                "per class: median nearest-training distance of generated over held-out images; "
+                "shares closer than the 1st/5th percentile of all held-out distances; "
+                "single-cell Z_U (Meehan et al. 2020)"
+            ),
+        },
         "closest_pairs": pairs.to_dict(orient="records"),
         "rgb": rgb,
         "inception": inception,
@@ -355,6 +443,8 @@ def evaluate_images(
     unavailable: dict[str, str] = {}
     if ct.get("ct") is None:
         unavailable["data_copying.ct"] = ct.get("unavailable", "not computed")
+    if ct_pixel.get("ct") is None:
+        unavailable["data_copying_pixel.ct"] = ct_pixel.get("unavailable", "not computed")
     result = _json_ready(result, unavailable)
     result["unavailable"] = unavailable
     return result
@@ -369,7 +459,7 @@ def format_summary(result: dict) -> str:
         f"{result.get('run_dir', 'generated images')}: n={result['n']} seed={result['seed']} "
         f"({result['source']}, {result['split']} split, {result['image_size']} px)",
         f"features: {fe['name']} (test balanced accuracy {fe['test_balanced_accuracy']:.3f})",
-        f"FD at N={fd['n']}: {fd['value']:.2f} ± {fd['std']:.2f}   "
+        f"held-out FD at N={fd['n']} x {fd['repeats']}: {fd['value']:.2f} ± {fd['std']:.2f}   "
         f"real-vs-real floor {fd['floor']:.2f} ± {fd['floor_std']:.2f}",
         f"FD∞: {result['fd_inf']['value']:.2f}   floor {result['fd_inf']['floor']:.2f}",
         f"KID: {kid['mean']:.4f} ± {kid['std']:.4f}   floor {kid['floor']:.4f}",
@@ -383,43 +473,45 @@ def format_summary(result: dict) -> str:
     return "\n".join(lines)
 
 
-#: The blurs of :func:`blurred_references`, in pixels.
-BLUR_SIGMAS = (0.5, 1.0)
-BLURRED_FILE = "blurred_references-{key}.json"
+#: File name of a cached :func:`corruption_references` result.
+LADDER_FILE = "corruption_ladder-{key}.json"
 
 
-def blurred_references(
+def corruption_references(
     data,
     clf,
     *,
     n: int,
     seed: int,
-    sigmas=BLUR_SIGMAS,
-    fd_repeats: int = 3,
+    ladder=corruptions.LADDER,
+    fd_repeats: int = heldout.REPEATS,
     cache_dir: str | os.PathLike | None = None,
 ) -> dict:
-    """The FD of real test images blurred by a Gaussian: reference lines for the GANs' FD.
+    """The held-out FD of corrupted real images: reference lines for the GANs' FD.
 
-    The real test images, blurred by ``sigma`` pixels
-    (:func:`gan_study.metrics.gaussian_blur`), take the place of generated
-    images in exactly the FD protocol of :func:`evaluate_images`: the same
-    feature extractor, the same N (``min(n, test, train)``), the same seed
-    and so the same training subsets. A generator with a lower FD is closer
-    to the real images than blurred real images are.
+    Real training images, corrupted by each rung of ``ladder``
+    (:func:`gan_study.corruptions.corrupt`), take the place of generated
+    images in exactly the protocol of :func:`evaluate_images`: the same
+    feature extractor, the same N, seed and held-out test subsets. Each rung
+    corrupts the very training subsets of the floor, so its distance from
+    the floor is the corruption alone. A generator with a lower FD is closer
+    to the real images than real images so corrupted; a feature space fit
+    for the purpose scores every rung above the floor, and a stronger rung of
+    one kind above a milder one (``monotone``).
 
     Parameters
     ----------
     data : gan_study.data.LesionData
-        The real data (``train`` the reference, ``test`` the images blurred).
+        The real data (``test`` the held-out side, ``train`` the images corrupted).
     clf : gan_study.classifier.Classifier
         The feature extractor.
     n, seed, fd_repeats
         As for :func:`evaluate_images` (use the same values to compare).
-    sigmas : sequence of float
-        Blur strengths in pixels.
+    ladder : sequence of (kind, level)
+        Default :data:`gan_study.corruptions.LADDER`.
     cache_dir : path-like, optional
         Where the result is kept (default :func:`gan_study.paths.cache_dir`),
-        as ``blurred_references-KEY.json``; KEY is a
+        as ``corruption_ladder-KEY.json``; KEY is a
         :func:`gan_study.store.cache_key` of the code of :data:`CODE_MODULES`,
         the feature extractor, the real arrays and the parameters, so a stored
         result is reused only when all of them are the same.
@@ -427,15 +519,17 @@ def blurred_references(
     Returns
     -------
     dict
-        ``n``, ``seed``, ``repeats``, ``floor_mean`` (unblurred test images:
-        the real-versus-real floor of chapter 4), ``references``: one record
-        per sigma with ``sigma``, ``fd_mean``, ``fd_std``, ``fd_values``.
+        ``n``, ``seed``, ``repeats``, ``floor`` (``mean``, ``std``, ``values``),
+        ``references``: one record per rung with ``kind``, ``level``,
+        ``label``, ``mean``, ``std``, ``values``; ``monotone``: kind -> whether
+        the floor and that kind's rungs increase strictly with the level
+        (JPEG: with falling quality).
     """
     from gan_study import paths
 
-    sigmas = [float(s) for s in sigmas]
-    if not sigmas:
-        raise ValueError("sigmas is empty: give at least one blur strength in pixels")
+    ladder = [(str(kind), float(level)) for kind, level in ladder]
+    if not ladder:
+        raise ValueError("ladder is empty: give at least one (kind, level) corruption")
     if n < 10:
         raise ValueError(f"n must be >= 10, got {n}")
     key = store.cache_key(
@@ -444,32 +538,50 @@ def blurred_references(
             "feature_extractor": _classifier_id(clf),
             "real": store.array_digest(data.train.images, data.test.images),
         },
-        params={"n": int(n), "seed": int(seed), "sigmas": sigmas, "repeats": int(fd_repeats)},
+        params={"n": int(n), "seed": int(seed), "ladder": ladder, "repeats": int(fd_repeats)},
     )
-    path = paths.cache_dir(cache_dir) / BLURRED_FILE.format(key=key[:16])
+    path = paths.cache_dir(cache_dir) / LADDER_FILE.format(key=key[:16])
     cached = _read_cached(path, key)
     if cached is not None:
         return cached
     f_train = clf.features(data.train.images)
     f_test = clf.features(data.test.images)
     n_eff = int(min(n, len(f_test), len(f_train)))
-    out = {"n": n_eff, "seed": int(seed), "repeats": int(fd_repeats), "references": []}
-    for sigma in sigmas:
-        f_blur = clf.features(metrics.gaussian_blur(data.test.images, sigma))
-        fd = metrics.frechet_floor(
-            f_train, f_test, n_eff, candidate=f_blur, repeats=fd_repeats, seed=seed
-        )
-        out["floor_mean"] = fd["floor_mean"]
-        out["references"].append(
-            {
-                "sigma": sigma,
-                "fd_mean": fd["fd_mean"],
-                "fd_std": fd["fd_std"],
-                "fd_values": fd["fd_values"],
-            }
-        )
-    out["cache_key"] = key
+    labels = [corruptions.label(kind, level) for kind, level in ladder]
+    aligned = {
+        label: clf.features(corruptions.corrupt(data.train.images, kind, level, seed=seed))
+        for label, (kind, level) in zip(labels, ladder, strict=False)
+    }
+    fd = heldout.heldout_frechet(
+        f_test, f_train, n_eff, aligned=aligned, repeats=fd_repeats, seed=seed
+    )
+    references = [
+        {"kind": kind, "level": level, "label": label, **fd["candidates"][label]}
+        for label, (kind, level) in zip(labels, ladder, strict=False)
+    ]
+    out = {
+        "n": fd["n"],
+        "seed": int(seed),
+        "repeats": fd["repeats"],
+        "floor": fd["floor"],
+        "references": references,
+        "monotone": _monotone(fd["floor"]["mean"], references),
+        "cache_key": key,
+    }
     store.atomic_write_json(path, out)
+    return out
+
+
+def _monotone(floor: float, references: list[dict]) -> dict[str, bool]:
+    """Kind -> whether the floor, then that kind's rungs by strength, increase strictly."""
+    out = {}
+    for kind in dict.fromkeys(r["kind"] for r in references):
+        rungs = sorted(
+            (r for r in references if r["kind"] == kind),
+            key=lambda r: -r["level"] if kind == "jpeg" else r["level"],
+        )
+        values = [floor, *(r["mean"] for r in rungs)]
+        out[kind] = bool(all(a < b for a, b in zip(values, values[1:], strict=False)))
     return out
 
 
@@ -622,10 +734,8 @@ def evaluate_run(
         if isinstance(cached, dict) and cached.get("cache_key") == key:
             return cached
 
-    generator = training.load_generator(run_dir, ema=ema)
-    conditional = len(generator.inputs) == 2
-    labels = labels_like(data.train.labels, n, seed) if conditional else None
-    fake = training.generate(generator, n, seed, labels=labels)
+    fake, labels = generated_images(run_dir, data, n=n, seed=seed, ema=ema)
+    conditional = labels is not None
     if clf is None:
         clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
     result = evaluate_images(
@@ -648,6 +758,25 @@ def evaluate_run(
     return result
 
 
+def generated_images(run_dir, data, *, n: int, seed: int, ema: bool = True):
+    """The ``n`` images a run's generator draws with ``seed``, as :func:`evaluate_run`
+    scores them: a conditional generator is asked for the classes of
+    :func:`labels_like` (the training proportions).
+
+    Returns
+    -------
+    tuple
+        ``(images, labels)``: uint8 images and, for a conditional generator,
+        the labels asked for (``None`` otherwise).
+    """
+    from gan_study import training
+
+    generator = training.load_generator(run_dir, ema=ema)
+    conditional = len(generator.inputs) == 2
+    labels = labels_like(data.train.labels, n, seed) if conditional else None
+    return training.generate(generator, n, seed, labels=labels), labels
+
+
 def learning_curve(
     run_dir: str | os.PathLike,
     *,
@@ -655,15 +784,15 @@ def learning_curve(
     seed: int = 0,
     data_dir: str | os.PathLike | None = None,
     clf=None,
-    fd_repeats: int = 3,
+    fd_repeats: int = heldout.REPEATS,
 ) -> dict:
     """FD (and class agreement) of a run's EMA generator after each of its snapshots.
 
     Every snapshot of :func:`gan_study.training.snapshots` is scored with the
-    FD protocol of :func:`evaluate_run`: ``n`` images drawn with ``seed`` (a
-    conditional generator gets the labels of :func:`labels_like`), the same
-    feature extractor and the same training subsets of
-    :func:`gan_study.metrics.frechet_floor`. The snapshot of the last epoch
+    held-out FD protocol of :func:`evaluate_run`: ``n`` images drawn with
+    ``seed`` (a conditional generator gets the labels of :func:`labels_like`),
+    the same feature extractor and the same test and training subsets of
+    :func:`gan_study.heldout.heldout_frechet`. The snapshot of the last epoch
     is the finished EMA generator, so the curve ends at the FD that
     ``metrics.json`` reports. Only FD and class agreement are computed; the
     other metrics of :func:`evaluate_images` are not.
@@ -758,10 +887,15 @@ def learning_curve(
     for row in kept.itertuples():
         generator = training.load_generator(run_dir, epoch=int(row.epoch))
         fake = training.generate(generator, n, seed, labels=labels)[:n]  # as evaluate_images
-        fd = metrics.frechet_floor(
-            f_train, f_test, n_eff, candidate=clf.features(fake), repeats=fd_repeats, seed=seed
+        fd = heldout.heldout_frechet(
+            f_test,
+            f_train,
+            n_eff,
+            candidates={"generated": clf.features(fake)},
+            repeats=fd_repeats,
+            seed=seed,
         )
-        floor = fd["floor_mean"]
+        floor = fd["floor"]["mean"]
         agreement = None
         if conditional:
             table = metrics.class_agreement(
@@ -773,8 +907,8 @@ def learning_curve(
                 "epoch": int(row.epoch),
                 "d_updates": int(row.d_updates),
                 "g_updates": int(row.g_updates),
-                "fd_mean": float(fd["fd_mean"]),
-                "fd_std": float(fd["fd_std"]),
+                "fd_mean": float(fd["candidates"]["generated"]["mean"]),
+                "fd_std": float(fd["candidates"]["generated"]["std"]),
                 "agreement": agreement,
             }
         )

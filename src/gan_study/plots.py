@@ -670,8 +670,10 @@ def image_panels(images, titles, *, panel_inches: float = 2.6):
 
 def _reference_lines(ax, references) -> None:
     """Dotted horizontal lines, one per ``(label, value)``, from dark to light grey."""
+    references = list(references)
     for k, (label, value) in enumerate(references):
-        ax.axhline(value, color=f"{0.15 + 0.25 * k:.2f}", ls=":", lw=1.2, zorder=2, label=label)
+        grey = 0.1 + 0.6 * k / max(1, len(references) - 1)
+        ax.axhline(value, color=f"{grey:.2f}", ls=":", lw=1.2, zorder=2, label=label)
 
 
 def metric_comparison(tidy, metrics, *, floors=None, references=None, order=None, ncols: int = 3):
@@ -769,7 +771,7 @@ def learning_curves(curves, *, references=None, accuracy=None, target=None, orde
     curves : pandas.DataFrame
         :func:`gan_study.study.learning_curves`' table.
     references : sequence of (str, float), optional
-        Further FD references, e.g. ``[("test, blurred 1 px", 11.6)]``.
+        Further FD references, e.g. ``[("blur 1 px", 11.6)]``.
     accuracy : float, optional
         The classifier's balanced accuracy on real test images.
     target : float, optional

@@ -581,3 +581,48 @@ def grid_configs(base, learning_rates: Iterable[float], batch_sizes: Iterable[in
             cfg.validate()
             out.append(cfg)
     return out
+
+
+def grid_heldout_fd(run_dirs: dict, data, classifier, *, n: int, seed: int = 0) -> dict:
+    """The held-out FD of every run of a hyper-parameter grid, beside its floor.
+
+    Each run's EMA generator draws ``n`` images with ``seed``; they are scored
+    with the study's held-out protocol (:func:`gan_study.heldout.heldout_frechet`:
+    against disjoint subsets of the real test images, the floor putting
+    training images in their place), the protocol of chapter 4.
+
+    Parameters
+    ----------
+    run_dirs : dict
+        Grid cell (for example ``(learning_rate, batch_size)``) -> finished run directory.
+    data : gan_study.data.LesionData
+        The real data the runs were trained on.
+    classifier : gan_study.classifier.Classifier
+        The feature extractor.
+    n : int
+        Generated images per run.
+    seed : int, default 0
+
+    Returns
+    -------
+    dict
+        ``fd`` (pandas.Series: cell -> mean FD over the repeats), ``floor``
+        (``mean``, ``std``, ``values``) and ``n`` (N per subset).
+    """
+    from gan_study import heldout, training
+
+    generated = {
+        str(key): classifier.features(
+            training.generate(training.load_generator(run_dir), n, seed=seed)
+        )
+        for key, run_dir in run_dirs.items()
+    }
+    out = heldout.heldout_frechet(
+        classifier.features(data.test.images),
+        classifier.features(data.train.images),
+        n,
+        candidates=generated,
+        seed=seed,
+    )
+    fd = pd.Series({key: out["candidates"][str(key)]["mean"] for key in run_dirs})
+    return {"fd": fd, "floor": out["floor"], "n": out["n"]}

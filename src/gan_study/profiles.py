@@ -67,6 +67,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "seed": 0,
         "n_eval": 2000,
         "gallery_pairs": 8,
+        "n_boot": 200,
         "dpi": 110,
     },
     # 05-07. 05's collapse runs train 24 epochs (768
@@ -116,7 +117,7 @@ STANDARD: dict[str, dict[str, Any]] = {
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
     "02_data": {"image_size": 28, "images_per_class": 6},
     "03_training": {"samples_per_class": 6},
-    "04_evaluation": {"n_eval": 400},
+    "04_evaluation": {"n_eval": 400, "n_boot": 20},
     "05_gan_problems": {
         "seeds": [0, 1],
         "batch_size": 64,

@@ -37,9 +37,6 @@ from gan_study import paths
 #: at least this share of the classifier's balanced accuracy on real images.
 AGREEMENT_TARGET = 0.9
 
-STUDY_MODELS = ("seed_baseline", "dcgan", "cdcgan", "wgan_gp")
-"""The four models the study compares, in the order the chapters show them."""
-
 TIDY_COLUMNS = ("model", "seed", "metric", "value", "note")
 
 
@@ -456,23 +453,6 @@ def real_examples(split, k: int, *, seed: int = 0, num_classes: int = 7) -> list
     return out
 
 
-def check_grid(models: Sequence[str], seeds: Sequence[int]) -> None:
-    """Raise ``ValueError`` naming the problem for an empty or malformed grid."""
-    if isinstance(models, str):
-        raise ValueError(f"models must be a list of names, not the string {models!r}")
-    if not models:
-        raise ValueError("models is empty: name at least one of " + ", ".join(STUDY_MODELS))
-    if len(set(models)) != len(models):
-        raise ValueError(f"models has duplicates: {list(models)}")
-    if not seeds:
-        raise ValueError("seeds is empty: give at least one integer seed")
-    for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seeds must be non-negative integers, got {seed!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds has duplicates: {list(seeds)}")
-
-
 def run_device(run_dir) -> str:
     """The device a run was trained on, as its ``config.json`` records it.
 
@@ -492,55 +472,21 @@ def run_device(run_dir) -> str:
     return str(device)
 
 
-def grid_configs(models: Sequence[str], seeds: Sequence[int], **params) -> list:
-    """One validated :class:`~gan_study.config.TrainConfig` per (model, seed), model-major.
-
-    Parameters
-    ----------
-    models : sequence of str
-        Architecture names (:data:`gan_study.models.ARCHITECTURES`).
-    seeds : sequence of int
-        Training seeds.
-    **params
-        Every other :class:`~gan_study.config.TrainConfig` field (``epochs``,
-        ``batch_size``, ``image_size``, ...), the same for every run.
-
-    Raises
-    ------
-    ValueError
-        For a bad grid or parameter, before any run starts.
-    """
-    from gan_study.config import TrainConfig
-
-    check_grid(models, seeds)
-    for key in ("model", "seed"):
-        if key in params:
-            raise ValueError(f"pass {key!r} through the grid (models=, seeds=), not as a parameter")
-    configs = []
-    for model in models:
-        for seed in seeds:
-            config = TrainConfig(model=model, seed=int(seed), **params)
-            config.validate()
-            configs.append(config)
-    return configs
-
-
 def train_grid(
-    models: Sequence[str],
-    seeds: Sequence[int],
+    configs: Sequence,
     *,
     data_dir=None,
     runs_dir=None,
     progress: bool = True,
-    **params,
 ) -> pd.DataFrame:
-    """Train every (model, seed) pair, reusing finished runs and resuming interrupted ones.
+    """Train every run, reusing finished runs and resuming interrupted ones.
 
     Parameters
     ----------
-    models, seeds, **params
-        See :func:`grid_configs`. Every configuration is validated before the
-        first run starts, so a typo fails at once rather than after an hour.
+    configs : sequence of TrainConfig
+        The runs, in order (normally :meth:`gan_study.config.RunGrid.configs`).
+        Every configuration is validated before the first run starts, so a
+        typo fails at once rather than after an hour.
     data_dir, runs_dir : path-like, optional
         Passed to :func:`gan_study.training.train`.
     progress : bool
@@ -557,7 +503,9 @@ def train_grid(
     """
     from gan_study import training
 
-    configs = grid_configs(models, seeds, **params)
+    configs = list(configs)
+    for config in configs:
+        config.validate()
     rows = []
     for config in configs:
         expected = paths.runs_dir(runs_dir) / config.run_name()
@@ -588,6 +536,8 @@ FLOOR_KEYS: dict[str, tuple[str, str | None]] = {
     "kid.mean": ("kid.floor", "kid.floor_std"),
     "precision_recall.precision": ("precision_recall.floor_precision", None),
     "precision_recall.recall": ("precision_recall.floor_recall", None),
+    "density_coverage.density": ("density_coverage.floor_density", None),
+    "density_coverage.coverage": ("density_coverage.floor_coverage", None),
     "diversity.fake_ssim_mean": ("diversity.real_ssim_mean", None),
     "nearest_real.ssim_mean": ("nearest_real.floor_ssim_mean", None),
     "nearest_real.pixel_accuracy_mean": ("nearest_real.floor_pixel_accuracy_mean", None),
@@ -971,34 +921,36 @@ def update_budget(runs: pd.DataFrame) -> str:
     return f"{low:,}" if low == high else f"{low:,} to {high:,}"
 
 
-def blur_verdict(value: float, fd_blur: Mapping[float, float]) -> str:
-    """Where an FD lies among the FDs of blurred real images, in words.
+def ladder_verdict(value: float, references: Mapping[str, float]) -> str:
+    """Where an FD lies among the FDs of corrupted real images, in words.
 
     Parameters
     ----------
     value : float
-        A generator's FD.
-    fd_blur : mapping of float to float
-        Blur sigma in pixels -> FD of the blurred real test images
-        (:func:`gan_study.evaluation.blurred_references`).
+        A generator's held-out FD.
+    references : mapping of str to float
+        Corruption label (:func:`gan_study.corruptions.label`) -> held-out FD
+        of real images so corrupted
+        (:func:`gan_study.evaluation.corruption_references`).
 
     Returns
     -------
     str
-        For example ``"closer to the real images than real images blurred by
-        0.5 px"`` or ``"between real images blurred by 0.5 px and by 1 px"``.
+        For example ``"closer to the test images than real images with blur
+        0.5 px"`` or ``"between real images with blur 0.5 px and with
+        noise 0.05"``.
     """
-    if not fd_blur:
-        raise ValueError("fd_blur is empty: no blurred reference to compare with")
+    if not references:
+        raise ValueError("references is empty: no corrupted reference to compare with")
     if not np.isfinite(value):
         return "not comparable (its FD is unavailable)"
-    ordered = sorted(fd_blur.items(), key=lambda kv: kv[1])
+    ordered = sorted(references.items(), key=lambda kv: kv[1])
     if value <= ordered[0][1]:
-        return f"closer to the real images than real images blurred by {ordered[0][0]:g} px"
-    for (s_low, f_low), (s_high, f_high) in zip(ordered, ordered[1:], strict=False):
+        return f"closer to the test images than real images with {ordered[0][0]}"
+    for (low, f_low), (high, f_high) in zip(ordered, ordered[1:], strict=False):
         if f_low < value <= f_high:
-            return f"between real images blurred by {s_low:g} px and by {s_high:g} px"
-    return f"further from the real images than real images blurred by {ordered[-1][0]:g} px"
+            return f"between real images with {low} and with {high}"
+    return f"further from the test images than real images with {ordered[-1][0]}"
 
 
 def floor_verdict(value: float, floor: float, floor_spread: float) -> str:
@@ -1037,3 +989,217 @@ def flat_image_similarity(train_images: np.ndarray) -> dict:
         "pixel_accuracy_mean": near["pixel_accuracy_mean"],
         "colour": tuple(int(c) for c in colour),
     }
+
+
+def ladder_table(ladder: Mapping) -> pd.DataFrame:
+    """The corruption ladder as a table: the floor, then each rung with its held-out FD.
+
+    Parameters
+    ----------
+    ladder : mapping
+        :func:`gan_study.evaluation.corruption_references`'s result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: ``"none (floor)"`` and each rung's label; columns ``FD`` (mean
+        over the repeats), ``s.d.`` and ``x floor``.
+    """
+    rows = {"none (floor)": (ladder["floor"]["mean"], ladder["floor"]["std"])}
+    rows.update({r["label"]: (r["mean"], r["std"]) for r in ladder["references"]})
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["FD", "s.d."])
+    table["x floor"] = table["FD"] / ladder["floor"]["mean"]
+    table.index.name = "corruption of the training images"
+    return table
+
+
+def ladder_monotone_text(ladder: Mapping) -> str:
+    """Whether every kind of corruption scores monotonically, in words."""
+    monotone = ladder["monotone"]
+    broken = [kind for kind, ok in monotone.items() if not ok]
+    if not broken:
+        return (
+            "every rung scores above the floor, and within each kind of corruption the "
+            "stronger rung scores higher"
+        )
+    return (
+        f"the ladder is not monotone for {', '.join(broken)}: in these features a stronger "
+        "corruption of that kind does not always score further from the test images"
+    )
+
+
+# ------------------------------------------------------------------ ranking
+def generated_images(runs: pd.DataFrame, data, *, n: int, seed: int) -> dict:
+    """Every run's ``n`` generated images, as its ``metrics.json`` scored them.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        :func:`train_grid`'s table (``model``, ``seed``, ``run_dir``).
+    data : gan_study.data.LesionData
+    n, seed : int
+        As given to :func:`evaluate_grid`.
+
+    Returns
+    -------
+    dict
+        ``(model, seed)`` -> uint8 images (:func:`gan_study.evaluation.generated_images`).
+    """
+    from gan_study import evaluation
+
+    return {
+        (row.model, int(row.seed)): evaluation.generated_images(row.run_dir, data, n=n, seed=seed)[
+            0
+        ]
+        for row in runs.itertuples()
+    }
+
+
+def fd_differences(
+    images: Mapping, data, clf, order: Sequence[str], *, n: int, n_boot: int, seed: int
+) -> pd.DataFrame:
+    """The best model against every other, paired by seed, with bootstrap intervals.
+
+    Parameters
+    ----------
+    images : mapping
+        :func:`generated_images`'s result.
+    data, clf
+        The real data and the feature extractor.
+    order : sequence of str
+        The models from the lowest mean held-out FD to the highest; the first
+        is compared with each of the others, in this order.
+    n, n_boot, seed
+        Images per side, bootstrap replicates and seed of
+        :func:`gan_study.ranking.paired_fd_differences`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Its rows, with a ``statement`` column (:func:`gan_study.ranking.rank_statement`).
+    """
+    from gan_study import ranking
+
+    features = {key: clf.features(value) for key, value in images.items()}
+    pairs = [(order[0], other) for other in order[1:]]
+    out = ranking.paired_fd_differences(
+        features, clf.features(data.test.images), pairs, n=n, n_boot=n_boot, seed=seed
+    )
+    out["statement"] = [ranking.rank_statement(row) for row in out.to_dict(orient="records")]
+    return out
+
+
+def best_model_claim(differences: pd.DataFrame) -> str:
+    """What may be said about the best model: an order only where every interval excludes 0."""
+    if differences.empty:
+        return "only one model was compared, so there is no ranking to claim"
+    best = differences["a"].iloc[0]
+    tied = list(differences.loc[differences["high"] >= 0, "b"])
+    if not tied:
+        return (
+            f"`{best}` has the lowest held-out FD, and the paired intervals separate it "
+            "from every other model"
+        )
+    return (
+        f"`{best}` has the lowest mean held-out FD, but the paired intervals do not "
+        f"separate it from {', '.join(f'`{m}`' for m in tied)}: at this budget and with "
+        "these seeds the data cannot rank them"
+    )
+
+
+def second_extractor_ranking(
+    images: Mapping, data, first, second, *, n: int, seed: int
+) -> pd.DataFrame:
+    """The models' mean held-out FD in two feature spaces, and their ranks in each.
+
+    Parameters
+    ----------
+    images : mapping
+        :func:`generated_images`'s result.
+    data : gan_study.data.LesionData
+    first, second : gan_study.classifier.Classifier
+        The study's feature extractor and a second one (e.g. trained with
+        another seed).
+    n, seed : int
+        As for :func:`gan_study.heldout.heldout_frechet`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: model; columns ``FD (first)``, ``FD (second)``, ``rank (first)``,
+        ``rank (second)``.
+    """
+    from gan_study import heldout
+
+    columns = {}
+    for name, clf in (("first", first), ("second", second)):
+        out = heldout.heldout_frechet(
+            clf.features(data.test.images),
+            clf.features(data.train.images),
+            n,
+            candidates={f"{m}/{s}": clf.features(x) for (m, s), x in images.items()},
+            seed=seed,
+        )
+        per_run = pd.Series({key: value["mean"] for key, value in out["candidates"].items()})
+        columns[f"FD ({name})"] = per_run.groupby(per_run.index.str.split("/").str[0]).mean()
+    table = pd.DataFrame(columns)
+    for name in ("first", "second"):
+        table[f"rank ({name})"] = table[f"FD ({name})"].rank(method="min").astype(int)
+    table.index.name = "model"
+    return table.sort_values("rank (first)")
+
+
+def ranking_agreement_text(table: pd.DataFrame) -> str:
+    """Whether :func:`second_extractor_ranking`'s two orders agree, in words."""
+    if (table["rank (first)"] == table["rank (second)"]).all():
+        return "the order of the models is the same in both feature spaces"
+    moved = [
+        m for m in table.index if table.loc[m, "rank (first)"] != table.loc[m, "rank (second)"]
+    ]
+    return (
+        f"the order changes in the second feature space ({', '.join(f'`{m}`' for m in moved)} "
+        "move), so the ranking depends on the feature extractor"
+    )
+
+
+def class_memorisation(
+    results: Mapping, runs: pd.DataFrame, model: str, space: str
+) -> pd.DataFrame:
+    """A model's per-class copying proxies, averaged over its seeds.
+
+    Parameters
+    ----------
+    results : mapping
+        Run directory -> ``metrics.json`` (:func:`evaluate_grid`).
+    runs : pandas.DataFrame
+        :func:`train_grid`'s table.
+    model : str
+    space : {"pixel", "features"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: class; the numeric columns of
+        :func:`gan_study.memorisation.per_class_memorisation`, averaged over
+        the seeds that have a value (``n_fake`` per seed).
+    """
+    frames = [
+        pd.DataFrame(results[row.run_dir]["memorization_by_class"][space])
+        for row in runs.itertuples()
+        if row.model == model
+    ]
+    if not frames:
+        raise ValueError(f"no run of {model!r} in the grid")
+    table = pd.concat(frames).drop(columns="note").set_index("class")
+    table = table.apply(pd.to_numeric, errors="coerce")
+    return table.groupby(level=0, sort=False).mean()
+
+
+def ordinals(numbers: Sequence[int]) -> str:
+    """``(1, 5)`` -> ``"1st and 5th"``; for prose that names percentiles."""
+    words = []
+    for k in numbers:
+        k = int(k)
+        suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+        words.append(f"{k}{suffix}")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -1,4 +1,5 @@
-"""Blurred real images as reference lines for the FD: the blur, the protocol, the cache."""
+"""Corrupted real images as reference lines for the held-out FD: the corruptions, the
+protocol, the cache."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gan_study import classifier, evaluation, metrics, plots, store
+from gan_study import classifier, corruptions, evaluation, heldout, metrics, plots, store
 from gan_study.data import LesionData, Split
 
 matplotlib.use("Agg")
@@ -71,79 +72,133 @@ def test_blur_rejects_bad_input(images, sigma, message):
         metrics.gaussian_blur(images, sigma)
 
 
+@pytest.mark.parametrize("kind, levels", [("jpeg", (90, 30, 5)), ("noise", (0.02, 0.05, 0.2))])
+def test_stronger_corruptions_change_the_images_more(kind, levels):
+    images = np.random.default_rng(1).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+    smooth = metrics.gaussian_blur(images, 2.0)  # JPEG keeps smooth images nearly intact
+    errors = [
+        np.abs(corruptions.corrupt(smooth, kind, level).astype(int) - smooth).mean()
+        for level in levels
+    ]
+    assert 0 < errors[0] < errors[1] < errors[2]
+    out = corruptions.corrupt(smooth, kind, levels[1], seed=4)
+    assert out.shape == smooth.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out, corruptions.corrupt(smooth, kind, levels[1], seed=4))
+
+
+@pytest.mark.parametrize(
+    "kind, level, message",
+    [
+        ("sharpen", 1.0, "unknown corruption 'sharpen'; valid: blur, jpeg, noise"),
+        ("jpeg", 0, "JPEG quality must be between 1 and 95"),
+        ("jpeg", 100, "JPEG quality must be between 1 and 95"),
+        ("noise", -0.1, "noise level must be a positive number"),
+        ("noise", float("inf"), "noise level must be a positive number"),
+        ("blur", "1", "the level of blur must be a number"),
+        ("blur", 0.0, "sigma must be a positive number"),
+    ],
+)
+def test_corrupt_rejects_bad_input(kind, level, message):
+    with pytest.raises(ValueError, match=message):
+        corruptions.corrupt(np.zeros((1, 8, 8, 3), np.uint8), kind, level)
+
+
 # -------------------------------------------------------------- the references
-def test_references_use_the_fd_protocol_of_the_generated_images(toy, tmp_path):
+LADDER = (("blur", 0.5), ("blur", 3.0), ("noise", 0.3))
+
+
+def test_references_climb_above_the_floor(toy, tmp_path):
     data, clf = toy
-    got = evaluation.blurred_references(
-        data, clf, n=80, seed=3, sigmas=(0.5, 3.0), fd_repeats=2, cache_dir=tmp_path
+    got = evaluation.corruption_references(
+        data, clf, n=80, seed=3, ladder=LADDER, fd_repeats=2, cache_dir=tmp_path
     )
     json.dumps(got, allow_nan=False)
-    assert got["n"] == 80 and [r["sigma"] for r in got["references"]] == [0.5, 3.0]
-    weak, strong = got["references"]
-    assert strong["fd_mean"] > weak["fd_mean"] > 0
-    assert strong["fd_mean"] > 2 * got["floor_mean"]
+    assert got["n"] == 40 and got["repeats"] == 2  # 80 candidate images in 2 disjoint halves
+    assert [r["label"] for r in got["references"]] == ["blur 0.5 px", "blur 3 px", "noise 0.3"]
+    weak, strong, noise = got["references"]
+    assert strong["mean"] > weak["mean"] > 0 and len(strong["values"]) == 2
+    assert strong["mean"] > 2 * got["floor"]["mean"] and noise["mean"] > got["floor"]["mean"]
+    assert got["monotone"] == {"blur": True, "noise": True}
 
 
-def test_the_fd_is_computed_as_for_the_generated_images(toy, tmp_path, monkeypatch):
-    """The same call of metrics.frechet_floor as evaluate_images makes for generated
-    images: the same training and test features, N, repeats and seed (so the same
-    training subsets); only the candidate differs (the blurred test images)."""
+def test_monotone_reads_jpeg_quality_downwards():
+    refs = [
+        {"kind": "jpeg", "level": 30.0, "mean": 5.0},
+        {"kind": "jpeg", "level": 80.0, "mean": 2.0},
+        {"kind": "blur", "level": 1.0, "mean": 1.0},
+        {"kind": "blur", "level": 0.5, "mean": 3.0},
+    ]
+    assert evaluation._monotone(1.5, refs) == {"jpeg": True, "blur": False}
+
+
+def test_the_references_share_the_held_out_subsets_of_the_generated_images(
+    toy, tmp_path, monkeypatch
+):
+    """The same held-out protocol as evaluate_images: the same test and training
+    subsets (so the same floor); each rung corrupts the floor's own training images."""
     data, clf = toy
     calls = []
-    real = metrics.frechet_floor
+    real = heldout.heldout_frechet
 
-    def recording(reference, heldout, n, **kw):
-        calls.append((reference, heldout, n, kw["repeats"], kw["seed"], kw["candidate"]))
-        return real(reference, heldout, n, **kw)
+    def recording(held, reference, n, **kw):
+        calls.append((held, reference, n, kw))
+        return real(held, reference, n, **kw)
 
-    monkeypatch.setattr(metrics, "frechet_floor", recording)
-    got = evaluation.blurred_references(
-        data, clf, n=80, seed=3, sigmas=(1.0,), fd_repeats=2, cache_dir=tmp_path
+    monkeypatch.setattr(heldout, "heldout_frechet", recording)
+    got = evaluation.corruption_references(
+        data, clf, n=80, seed=3, ladder=(("blur", 1.0),), fd_repeats=2, cache_dir=tmp_path
     )
-    evaluation.evaluate_images(
-        data.test.images, None, data, clf, n=80, seed=3, fd_repeats=2, kid_subsets=3,
+    result = evaluation.evaluate_images(
+        data.test.images[:80], None, data, clf, n=80, seed=3, fd_repeats=2, kid_subsets=3,
         diversity_pairs=10, ct_cells=2,
     )  # fmt: skip
-    (ref_b, held_b, n_b, rep_b, seed_b, cand_b), (ref_e, held_e, n_e, rep_e, seed_e, _) = calls
-    assert (n_b, rep_b, seed_b) == (n_e, rep_e, seed_e) == (80, 2, 3) and got["n"] == 80
-    np.testing.assert_allclose(ref_b, ref_e, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(held_b, held_e, rtol=1e-5, atol=1e-6)
-    blurred = clf.features(metrics.gaussian_blur(data.test.images, 1.0))
-    np.testing.assert_allclose(cand_b, blurred, rtol=1e-5, atol=1e-6)
+    (held_l, ref_l, n_l, kw_l), (held_e, ref_e, n_e, kw_e) = calls
+    assert (
+        (n_l, kw_l["repeats"], kw_l["seed"]) == (n_e, kw_e["repeats"], kw_e["seed"]) == (80, 2, 3)
+    )
+    np.testing.assert_allclose(held_l, held_e, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ref_l, ref_e, rtol=1e-5, atol=1e-6)
+    blurred = clf.features(metrics.gaussian_blur(data.train.images, 1.0))
+    np.testing.assert_allclose(kw_l["aligned"]["blur 1 px"], blurred, rtol=1e-5, atol=1e-6)
+    assert got["floor"]["values"] == pytest.approx(result["fd"]["floor_values"], rel=1e-6)
 
 
 def test_references_are_cached_and_recomputed_for_other_code(toy, tmp_path, monkeypatch):
     data, clf = toy
-    kw = dict(n=50, seed=0, sigmas=(1.0,), fd_repeats=2, cache_dir=tmp_path)
-    first = evaluation.blurred_references(data, clf, **kw)
-    (path,) = tmp_path.glob("blurred_references-*.json")
+    kw = dict(n=50, seed=0, ladder=(("blur", 1.0),), fd_repeats=2, cache_dir=tmp_path)
+    first = evaluation.corruption_references(data, clf, **kw)
+    (path,) = tmp_path.glob("corruption_ladder-*.json")
     calls = []
     features = clf.features
     monkeypatch.setattr(clf, "features", lambda x: calls.append(len(x)) or features(x))
-    assert evaluation.blurred_references(data, clf, **kw) == first and calls == []
-    other = evaluation.blurred_references(data, clf, **{**kw, "seed": 1})
+    assert evaluation.corruption_references(data, clf, **kw) == first and calls == []
+    other = evaluation.corruption_references(data, clf, **{**kw, "seed": 1})
     assert calls and other["cache_key"] != first["cache_key"]
     calls.clear()
     real_version = store.code_version
     monkeypatch.setattr(store, "code_version", lambda *m: "changed" + real_version(*m))
-    again = evaluation.blurred_references(data, clf, **kw)
+    again = evaluation.corruption_references(data, clf, **kw)
     assert calls, "a change of the code must recompute the references"
     assert again["cache_key"] != first["cache_key"]
     monkeypatch.setattr(store, "code_version", real_version)
     for damaged in ("{not json", "[1, 2]"):  # unreadable, or JSON of another shape
         path.write_text(damaged)
         calls.clear()
-        assert evaluation.blurred_references(data, clf, **kw)["cache_key"] == first["cache_key"]
+        assert evaluation.corruption_references(data, clf, **kw)["cache_key"] == first["cache_key"]
         assert calls, "a damaged file must be recomputed, not trusted"
         assert json.loads(path.read_text())["cache_key"] == first["cache_key"]
 
 
 def test_bad_arguments_are_refused(toy, tmp_path):
     data, clf = toy
-    with pytest.raises(ValueError, match="sigmas is empty"):
-        evaluation.blurred_references(data, clf, n=50, seed=0, sigmas=(), cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="ladder is empty"):
+        evaluation.corruption_references(data, clf, n=50, seed=0, ladder=(), cache_dir=tmp_path)
     with pytest.raises(ValueError, match="n must be >= 10"):
-        evaluation.blurred_references(data, clf, n=5, seed=0, cache_dir=tmp_path)
+        evaluation.corruption_references(data, clf, n=5, seed=0, cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="unknown corruption"):
+        evaluation.corruption_references(
+            data, clf, n=50, seed=0, ladder=(("melt", 1),), cache_dir=tmp_path
+        )
     assert not list(tmp_path.iterdir())
 
 
@@ -156,15 +211,15 @@ def test_the_metric_panel_draws_the_reference_lines():
             "value": [3.0, 4.0, 5.0],
         }
     )
-    refs = {"fd.value": [("test blurred 0.5 px", 1.5), ("test blurred 1 px", 6.0)]}
+    refs = {"fd.value": [("blur 0.5 px", 1.5), ("blur 1 px", 6.0)]}
     fig = plots.metric_comparison(
         tidy, {"fd.value": "FD"}, floors={"fd.value": (0.1, 0.01)}, references=refs
     )
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
-    assert "test blurred 0.5 px" in labels and "test blurred 1 px" in labels
+    assert "blur 0.5 px" in labels and "blur 1 px" in labels
     y = {line.get_label(): line.get_ydata()[0] for line in ax.get_lines()}
-    assert y["test blurred 1 px"] == pytest.approx(6.0)
+    assert y["blur 1 px"] == pytest.approx(6.0)
     assert [t.get_text() for t in ax.get_legend().get_texts()][-2:] == [
         lab for lab, _ in refs["fd.value"]
     ]

@@ -73,8 +73,16 @@ def test_evaluate_images_copies_vs_fresh(toy):
         "rgb",
     ):
         assert key in res_copy
-    assert res_copy["fd"]["n"] == 100 and res_copy["n"] == 100 and res_copy["seed"] == 0
+    # held-out protocol: 100 generated images in fd_repeats = 2 disjoint subsets of 50
+    assert res_copy["fd"]["n"] == 50 and res_copy["n"] == 100 and res_copy["seed"] == 0
     assert "floor" in res_copy["fd"] and "floor" in res_copy["kid"]
+    assert len(res_copy["fd"]["values"]) == len(res_copy["fd"]["floor_values"]) == 2
+    # against held-out test images, copies of training images are no better than
+    # training images themselves: the floor (scoring against the training images
+    # rewarded copying)
+    assert res_copy["fd"]["value"] > 0.3 * res_copy["fd"]["floor"]
+    dc = res_copy["density_coverage"]
+    assert 0 <= dc["coverage"] <= 1 and 0 <= dc["floor_coverage"] <= 1 and dc["n"] == 50
     assert res_copy["feature_extractor"]["dim"] == 16
     # copies: perfect nearest-image similarity, tiny distances, strongly negative C_T
     assert res_copy["nearest_real"]["ssim_mean"] == pytest.approx(1.0)
@@ -277,5 +285,32 @@ def test_cli_evaluate_prints_json_and_summary(toy, tmp_path, monkeypatch, capsys
     assert seen == {"run_dir": str(tmp_path), "n": 40, "seed": 3, "data_dir": None}
     assert cli.main(["evaluate", "--run-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "floor" in out and "FD at N=40" in out
+    assert "floor" in out and "held-out FD at N=20 x 2" in out
     assert cli.main(["evaluate", "--run-dir", str(tmp_path), "--n", "3"]) == 2
+
+
+def test_inception_scores_use_the_held_out_protocol_when_weights_are_there(toy, monkeypatch):
+    """Without weights on this machine the path cannot run for real; a stand-in
+    extractor (mean colour and its square) checks the wiring: held-out FID beside
+    its floor, on the subsets of the study's own FD."""
+    data, clf = toy
+    monkeypatch.setattr(
+        evaluation.metrics,
+        "inception_weights_status",
+        lambda path=None: {"available": True, "reason": "", "path": "stand-in.h5"},
+    )
+
+    def stand_in(images, path):
+        x = np.asarray(images, np.float64).mean(axis=(1, 2)) / 255.0
+        return np.concatenate([x, x**2], axis=1)
+
+    monkeypatch.setattr(evaluation.metrics, "inception_features", stand_in)
+    far = np.clip(data.test.images.astype(int) + 60, 0, 255).astype(np.uint8)
+    kw = dict(n=100, seed=0, fd_repeats=2, kid_subsets=5, diversity_pairs=20, ct_cells=2)
+    near = evaluation.evaluate_images(data.train.images[:100], None, data, clf, **kw)
+    shifted = evaluation.evaluate_images(far[:100], None, data, clf, **kw)
+    for result in (near, shifted):
+        inc = result["inception"]
+        assert inc["available"] and inc["n"] == result["fd"]["n"] == 50
+        assert inc["fid_floor"] == pytest.approx(near["inception"]["fid_floor"])
+    assert shifted["inception"]["fid"] > 10 * near["inception"]["fid"]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from gan_study import study
+from gan_study.config import RunGrid
 
 
 @pytest.fixture(scope="module")
@@ -181,27 +182,6 @@ def test_mean_spread():
         study.mean_spread([])
 
 
-@pytest.mark.parametrize(
-    ("models", "seeds", "match"),
-    [
-        ("dcgan", [0], "list of names"),
-        ([], [0], "models is empty"),
-        (["dcgan", "dcgan"], [0], "duplicates"),
-        (["dcgan"], [], "seeds is empty"),
-        (["dcgan"], [-1], "non-negative"),
-        (["dcgan"], [0.5], "non-negative"),
-        (["dcgan"], [1, 1], "duplicates"),
-    ],
-)
-def test_check_grid_rejects(models, seeds, match):
-    with pytest.raises(ValueError, match=match):
-        study.check_grid(models, seeds)
-
-
-def test_check_grid_accepts():
-    study.check_grid(list(study.STUDY_MODELS), [0, 1, 2])
-
-
 def test_real_examples_per_class_and_padding():
     from types import SimpleNamespace
 
@@ -251,34 +231,15 @@ def test_sample_grids(tmp_path):
         study.sample_grids(tmp_path / "nothing")
 
 
-def test_grid_configs_validates_everything_first():
-    configs = study.grid_configs(["dcgan", "wgan_gp"], [0, 1], epochs=2)
-    assert [(c.model, c.seed) for c in configs] == [
-        ("dcgan", 0),
-        ("dcgan", 1),
-        ("wgan_gp", 0),
-        ("wgan_gp", 1),
-    ]
-    assert len({c.run_name() for c in configs}) == 4
-    with pytest.raises(ValueError, match="image_size"):
-        study.grid_configs(["dcgan"], [0], image_size=30)
-    with pytest.raises(ValueError, match="through the grid"):
-        study.grid_configs(["dcgan"], [0], seed=3)
-    with pytest.raises(ValueError, match="unknown model"):
-        study.grid_configs(["dcgan", "nope"], [0])
-
-
 @pytest.mark.slow
 def test_train_grid_trains_once_then_reuses(tmp_path, monkeypatch):
     from gan_study.data.fixtures import write_tiny_ham10000
 
     data_root = write_tiny_ham10000(tmp_path / "data")
     monkeypatch.setenv("GAN_STUDY_CACHE_DIR", str(tmp_path / "cache"))
-    params = {"epochs": 1, "batch_size": 8, "image_size": 28}
+    grid = RunGrid(models=["seed_baseline"], seeds=[0, 1], epochs=1, batch_size=8)
     runs_dir = tmp_path / "runs"
-    first = study.train_grid(
-        ["seed_baseline"], [0, 1], data_dir=data_root, runs_dir=runs_dir, progress=False, **params
-    )
+    first = study.train_grid(grid.configs(), data_dir=data_root, runs_dir=runs_dir, progress=False)
     assert list(first["seed"]) == [0, 1]
     assert not first["reused"].any()
     from gan_study import training
@@ -289,9 +250,7 @@ def test_train_grid_trains_once_then_reuses(tmp_path, monkeypatch):
     assert first["run_dir"].nunique() == 2
     assert all((d / "generator_ema.keras").is_file() for d in first["run_dir"])
     assert (first["train_seconds"] > 0).all()
-    again = study.train_grid(
-        ["seed_baseline"], [0, 1], data_dir=data_root, runs_dir=runs_dir, progress=False, **params
-    )
+    again = study.train_grid(grid.configs(), data_dir=data_root, runs_dir=runs_dir, progress=False)
     assert again["reused"].all()
     assert list(again["run_dir"]) == list(first["run_dir"])
     assert list(again["train_seconds"]) == list(first["train_seconds"])
@@ -412,19 +371,20 @@ def test_flat_image_similarity():
     assert same["pixel_accuracy_mean"] == 1.0 and same["colour"] == (200, 200, 200)
 
 
-def test_blur_verdict_places_an_fd_among_the_blurred_references():
-    refs = {0.5: 2.0, 1.0: 6.0}
-    assert study.blur_verdict(1.0, refs).startswith(
-        "closer to the real images than real images blurred by 0.5 px"
+def test_ladder_verdict_places_an_fd_among_the_corrupted_references():
+    refs = {"blur 1 px": 6.0, "blur 0.5 px": 2.0}
+    assert study.ladder_verdict(1.0, refs) == (
+        "closer to the test images than real images with blur 0.5 px"
     )
-    assert study.blur_verdict(3.0, refs) == "between real images blurred by 0.5 px and by 1 px"
     assert (
-        study.blur_verdict(9.0, refs)
-        == "further from the real images than real images blurred by 1 px"
+        study.ladder_verdict(3.0, refs) == "between real images with blur 0.5 px and with blur 1 px"
     )
-    assert "unavailable" in study.blur_verdict(float("nan"), refs)
-    with pytest.raises(ValueError, match="fd_blur is empty"):
-        study.blur_verdict(1.0, {})
+    assert study.ladder_verdict(9.0, refs) == (
+        "further from the test images than real images with blur 1 px"
+    )
+    assert "unavailable" in study.ladder_verdict(float("nan"), refs)
+    with pytest.raises(ValueError, match="references is empty"):
+        study.ladder_verdict(1.0, {})
 
 
 def test_update_budget_is_one_number_or_a_range():
@@ -466,3 +426,9 @@ def test_the_settings_chapter_3_glues_have_one_value_each():
     assert 0 < study.layer_setting(dcgan.discriminator, "LeakyReLU", "negative_slope") < 1
     cdcgan = models.build("cdcgan", image_size=28)
     assert study.layer_setting(cdcgan.generator, "Embedding", "output_dim") > 0
+
+
+def test_ordinals():
+    assert study.ordinals([1, 5]) == "1st and 5th"
+    assert study.ordinals([2, 3, 11, 22]) == "2nd, 3rd, 11th and 22nd"
+    assert study.ordinals([13]) == "13th"
