@@ -13,13 +13,14 @@ machine (:func:`inception_weights_status`).
 
 Every distribution metric is a *sample* statistic: it depends on the sample
 size N and has a spread. So the functions here return N beside the value and
-:func:`frechet_floor` measures the real-versus-real floor (two real samples of
+:mod:`gan_study.heldout` measures the real-versus-real floor (two real samples of
 the same N), without which an FD cannot be read.
 
 Groups
 ------
 * Distribution distances in feature space: :func:`frechet_distance`,
-  :func:`frechet_distance_infinity`, :func:`kid`, :func:`frechet_floor`.
+  :func:`frechet_distance_infinity`, :func:`kid` (their held-out protocol and
+  floor: :mod:`gan_study.heldout`).
 * Fidelity and coverage: :func:`precision_recall`, :func:`density_coverage`,
   :func:`class_agreement`.
 * The original report's image metrics: :func:`ssim`, :func:`pixel_accuracy`,
@@ -317,88 +318,7 @@ def kid(
     }
 
 
-# --------------------------------------------------------------- floor
-def frechet_floor(
-    reference: np.ndarray,
-    heldout: np.ndarray,
-    n: int,
-    *,
-    candidate: np.ndarray | None = None,
-    repeats: int = 5,
-    seed: int = 0,
-) -> dict:
-    """The real-versus-real floor of the Fréchet distance at sample size N.
-
-    Two real samples of one distribution do not have FD 0 at finite N. This
-    function draws ``repeats`` subsets of N reference features (disjoint while
-    the reference set allows it) and, for each, a random subset of N held-out
-    real features, and computes FD(held-out, reference subset). The spread of
-    these values says how large a difference in FD at this N can be noise.
-
-    When ``candidate`` (e.g. generated-image features) is given, FD(candidate
-    subset, reference subset) is computed against the *same* reference
-    subsets, so the two lists are paired and directly comparable.
-
-    Parameters
-    ----------
-    reference : ndarray, shape (R, d)
-        Usually training-image features.
-    heldout : ndarray, shape (H, d)
-        Real features not in ``reference`` (e.g. the test split).
-    n : int
-        Sample size; reduced to ``min(n, R, H[, M])`` and the size actually
-        used is returned as ``n``.
-    candidate : ndarray, shape (M, d), optional
-    repeats : int, default 5
-    seed : int, default 0
-
-    Returns
-    -------
-    dict
-        ``n``, ``repeats``, ``floor_mean``, ``floor_std``, ``floor_values``,
-        ``disjoint_reference`` (whether the reference subsets were disjoint)
-        and, with ``candidate``, ``fd_mean``, ``fd_std``, ``fd_values``.
-    """
-    ref, held = _check_features(reference, heldout)
-    sizes = [ref.shape[0], held.shape[0]]
-    cand = None
-    if candidate is not None:
-        cand, _ = _check_features(candidate, ref)
-        sizes.append(cand.shape[0])
-    n = int(min([n, *sizes]))
-    if n < 2:
-        raise ValueError("frechet_floor needs n >= 2")
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(ref.shape[0])
-    disjoint = n * repeats <= ref.shape[0]
-    floor, fds = [], []
-    for r in range(repeats):
-        if disjoint:
-            ref_idx = perm[r * n : (r + 1) * n]
-        else:
-            ref_idx = rng.choice(ref.shape[0], n, replace=False)
-        ref_sub = ref[ref_idx]
-        held_sub = held[rng.choice(held.shape[0], n, replace=False)]
-        floor.append(frechet_distance(held_sub, ref_sub))
-        if cand is not None:
-            fds.append(frechet_distance(cand[rng.choice(cand.shape[0], n, replace=False)], ref_sub))
-    out = {
-        "n": n,
-        "repeats": int(repeats),
-        "disjoint_reference": bool(disjoint),
-        "floor_mean": float(np.mean(floor)),
-        "floor_std": float(np.std(floor, ddof=1)) if repeats > 1 else 0.0,
-        "floor_values": [float(v) for v in floor],
-    }
-    if cand is not None:
-        out.update(
-            fd_mean=float(np.mean(fds)),
-            fd_std=float(np.std(fds, ddof=1)) if repeats > 1 else 0.0,
-            fd_values=[float(v) for v in fds],
-        )
-    return out
-
-
+# -------------------------------------------------------- degradations
 def gaussian_blur(images: np.ndarray, sigma: float) -> np.ndarray:
     """Blur each image with a spatial Gaussian of standard deviation ``sigma`` pixels.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gan_study import classifier, data, metrics
+from gan_study import classifier, data, evaluation, heldout, metrics
 
 pytestmark = pytest.mark.integration
 
@@ -27,17 +27,26 @@ def _noisy(images, sigma, seed=0):
 
 
 @pytest.mark.slow
-def test_fd_floor_is_clearly_below_noisy_images(lesion):
+def test_held_out_floor_is_clearly_below_noisy_images(lesion):
     clf = classifier.load_or_train(lesion)
     f_train = clf.features(lesion.train.images)
     f_test = clf.features(lesion.test.images)
-    f_noisy = clf.features(_noisy(lesion.test.images, 0.2))
-    res = metrics.frechet_floor(f_train, f_test, 2000, candidate=f_noisy, repeats=3, seed=0)
-    assert res["n"] == 2000 and res["disjoint_reference"]
+    noisy = {"noise": clf.features(_noisy(lesion.train.images, 0.2))}
+    res = heldout.heldout_frechet(f_test, f_train, 2000, aligned=noisy, seed=0)
+    assert res["n"] == 667 and res["repeats"] == 3  # a third of the 2,003 test images
     # the noisy images are far above the real-vs-real floor, beyond both spreads
-    gap = res["fd_mean"] - res["floor_mean"]
-    assert gap > 10 * (res["floor_std"] + res["fd_std"]), res
-    assert res["fd_mean"] > 3 * res["floor_mean"], res
+    floor, fd = res["floor"], res["candidates"]["noise"]
+    assert fd["mean"] - floor["mean"] > 10 * (floor["std"] + fd["std"]), res
+    assert fd["mean"] > 3 * floor["mean"], res
+
+
+@pytest.mark.slow
+def test_the_corruption_ladder_is_monotone_in_the_studys_features(lesion, tmp_path):
+    """Issue: every rung of the ladder must score above the floor, and a stronger
+    rung of a kind above a milder one, in the feature space that scores the GANs."""
+    clf = classifier.load_or_train(lesion)
+    ladder = evaluation.corruption_references(lesion, clf, n=2000, seed=0, cache_dir=tmp_path)
+    assert ladder["monotone"] == {"blur": True, "jpeg": True, "noise": True}, ladder
 
 
 def test_memorization_ratio_on_real_images(lesion):

@@ -118,23 +118,6 @@ def test_kid_matches_direct_loop():
     assert metrics._mmd2_unbiased_poly(x, y) == pytest.approx(xx + yy - 2 * xy)
 
 
-# -------------------------------------------------------------- floor
-def test_floor_is_below_noisy_candidate(feats):
-    a, b = feats
-    rng = np.random.default_rng(5)
-    cand = b + 2.0 * rng.standard_normal(b.shape)
-    res = metrics.frechet_floor(a, b, n=200, candidate=cand, repeats=3, seed=0)
-    assert res["n"] == 200 and res["disjoint_reference"]
-    assert res["fd_mean"] > res["floor_mean"] + 5 * res["floor_std"]
-    assert len(res["floor_values"]) == 3
-
-
-def test_floor_caps_n_at_the_smallest_sample(feats):
-    a, b = feats
-    res = metrics.frechet_floor(a, b[:100], n=1000, repeats=2)
-    assert res["n"] == 100
-
-
 # --------------------------------------------------- precision / recall
 def test_precision_recall_identical_sets_are_one(feats):
     a, _ = feats
