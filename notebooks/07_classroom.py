@@ -42,7 +42,9 @@ source = "ham10000"  # data source: ham10000 or dermamnist
 split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 gan_max_train_images = None  # train on this many images only (None: all)
 gan_snapshot_every = 4  # keep the EMA generator every this many epochs (0: never)
-gan_recipe = {}  # other TrainConfig fields for every model ({}: each paper's defaults)
+# other TrainConfig fields: for every model, or under a model's name for it alone
+# ({}: each paper's defaults); the cDCGAN sees every class equally often
+gan_recipe = {"cdcgan": {"class_balance": 1.0}}
 
 # %%
 import numpy as np

@@ -1203,3 +1203,19 @@ def ordinals(numbers: Sequence[int]) -> str:
         suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
         words.append(f"{k}{suffix}")
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def recipe_text(config) -> str:
+    """The recipe options a run changes from their defaults, in words (``"none"`` if none).
+
+    The EMA snapshots (``snapshot_every``) are left out: they record the run
+    without changing it.
+    """
+    from gan_study.config import RECIPE_FIELDS
+
+    changed = [
+        f"{name} {getattr(config, name)}"
+        for name, default in RECIPE_FIELDS.items()
+        if name != "snapshot_every" and getattr(config, name) != default
+    ]
+    return ", ".join(changed) or "none"

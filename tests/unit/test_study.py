@@ -432,3 +432,11 @@ def test_ordinals():
     assert study.ordinals([1, 5]) == "1st and 5th"
     assert study.ordinals([2, 3, 11, 22]) == "2nd, 3rd, 11th and 22nd"
     assert study.ordinals([13]) == "13th"
+
+
+def test_recipe_text_names_what_a_run_changes():
+    from gan_study.config import TrainConfig
+
+    assert study.recipe_text(TrainConfig(model="dcgan", snapshot_every=4)) == "none"
+    balanced = TrainConfig(model="cdcgan", class_balance=1.0, lr_warmup=10)
+    assert study.recipe_text(balanced) == "lr_warmup 10, class_balance 1.0"
