@@ -102,6 +102,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "arm_max_train_images": None,
         "topup_target": 500,
         "n_boot": 1000,
+        "equivalence_margin": 0.02,
         "interpolation_steps": 9,
         "interpolation_rows": 4,
     },
