@@ -410,7 +410,7 @@ plots.glue_value("g_trend_median", late_trend.median(), ".3f")
 # %%
 grid_runs = {
     (c.lr_g, c.batch_size): run(c)
-    for c in problems.grid_configs(base, grid_learning_rates, grid_batch_sizes)
+    for c in problems.hyperparameter_configs(base, grid_learning_rates, grid_batch_sizes)
 }
 scored = problems.grid_heldout_fd(grid_runs, lesions, judge, n=n_eval, seed=seed)
 fd, floor = scored["fd"], scored["floor"]

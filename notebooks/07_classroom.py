@@ -154,7 +154,7 @@ plots.glue_value("quiz_image_size", image_size, "d")
 # judge = classifier.load_or_train(lesions, seed=0, epochs=30)
 # real = judge.features(lesions.test.images[:1000])
 # base = TrainConfig(model="dcgan", epochs=5, max_train_images=2048, batch_size=64)
-# for cfg in problems.grid_configs(base, [1e-5, 1e-4, 2e-4, 1e-3, 1e-2], [64]):
+# for cfg in problems.hyperparameter_configs(base, [1e-5, 1e-4, 2e-4, 1e-3, 1e-2], [64]):
 #     fake = training.generate(training.load_generator(training.train(cfg)), 1000, seed=0)
 #     print(cfg.lr_g, metrics.frechet_distance(real, judge.features(fake)))
 # ```

@@ -388,12 +388,6 @@ def class_split_table(data, class_names: Sequence[str]) -> pd.DataFrame:
     return table
 
 
-def describe_counts(counts: Mapping[str, int]) -> pd.DataFrame:
-    """Counts and shares as a two-column table."""
-    s = pd.Series(counts)
-    return pd.DataFrame({"images": s, "share": (s / s.sum()).map("{:.1%}".format)})
-
-
 # --- training and evaluation figures ------------------------------------------
 # Figures of the training (03) and evaluation (04) chapters. Each takes plain
 # tables or arrays (see gan_study.study for the tables) and returns a Figure.

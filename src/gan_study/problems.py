@@ -19,7 +19,7 @@ one of them on our data with the study's own models and trainer:
 * :func:`oscillation_summary` — non-convergence and instability, seen in how much the
   losses and discriminator outputs keep moving late in training, and how much they
   differ from seed to seed.
-* :func:`grid_configs` — hyperparameter sensitivity: one configuration per
+* :func:`hyperparameter_configs` — hyperparameter sensitivity: one configuration per
   (learning rate, batch size) pair, each scored by the Fréchet distance.
 
 References
@@ -557,7 +557,9 @@ def across_seed_spread(histories: dict[int, pd.DataFrame], column: str) -> pd.Da
 
 
 # ------------------------------------------------- hyperparameter sensitivity
-def grid_configs(base, learning_rates: Iterable[float], batch_sizes: Iterable[int]) -> list:
+def hyperparameter_configs(
+    base, learning_rates: Iterable[float], batch_sizes: Iterable[int]
+) -> list:
     """One configuration per (learning rate, batch size), all else equal to ``base``.
 
     The learning rate is set for both networks (``lr_g = lr_d = lr``).

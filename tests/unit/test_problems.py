@@ -106,17 +106,17 @@ def test_across_seed_spread_cuts_to_shortest():
     np.testing.assert_allclose(out["mean"], [2.0, 2.0])
 
 
-def test_grid_configs_vary_only_lr_and_batch():
+def test_hyperparameter_configs_vary_only_lr_and_batch():
     from gan_study.config import TrainConfig
 
     base = TrainConfig(model="dcgan", epochs=1, max_train_images=256, seed=3)
-    grid = problems.grid_configs(base, [1e-4, 2e-4], [32, 64, 128])
+    grid = problems.hyperparameter_configs(base, [1e-4, 2e-4], [32, 64, 128])
     assert len(grid) == 6
     assert [(c.lr_g, c.batch_size) for c in grid[:3]] == [(1e-4, 32), (1e-4, 64), (1e-4, 128)]
     assert all(c.lr_d == c.lr_g and c.seed == 3 and c.epochs == 1 for c in grid)
     assert len({c.run_name() for c in grid}) == 6
     with pytest.raises(ValueError):
-        problems.grid_configs(base, [1e-4], [0])
+        problems.hyperparameter_configs(base, [1e-4], [0])
 
 
 def test_probe_runs_a_conditional_model_and_leaves_the_generator_alone():

@@ -30,7 +30,6 @@ from gan_study.data.types import (
 
 SOURCES: tuple[str, ...] = ("ham10000", "dermamnist")
 RESIZE_METHOD = "PIL BOX (area average), whole frame squashed to a square"
-_STRING_COLUMNS = ("image_id", "lesion_id", "dx", "dx_type", "sex", "localization")
 
 
 def _check_choice(kind: str, value: str, allowed: tuple[str, ...]) -> str:
