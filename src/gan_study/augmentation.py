@@ -3,25 +3,33 @@
 The original report's second case study says that GAN images helped to develop and
 test skin-lesion classifiers. This module turns that claim into a measurement. The
 same classifier, trained with the same budget on the same real validation split, is
-trained in four *arms* that differ only in their training images:
+trained in five *arms* that differ only in their training images:
 
 ``real``
     the real training split, as it is;
 ``real_classical``
     the same images with classical augmentation (random flips and 90-degree rotations,
     which is what :func:`gan_study.classifier.train_classifier` does with ``augment=True``);
+``oversample``
+    classical augmentation, and every class with fewer than ``topup_target`` real
+    images topped up to that number with *copies of its own real images*, drawn
+    with replacement: rebalancing without any new content;
 ``real_gan``
-    the real images plus images of a conditional GAN that top up every class with
-    fewer than ``topup_target`` training images to that number;
+    classical augmentation, and the same classes topped up to the same numbers with
+    images of a conditional GAN. Against ``oversample`` this isolates what the
+    synthetic *content* adds, beyond rebalancing;
 ``synthetic_only``
     only GAN images, with the class counts of the real training split
     ("train on synthetic, test on real", TSTR).
 
-Every arm is scored on the lesion-disjoint real test split with balanced accuracy,
-macro-F1 and per-class recall, repeated over several seeds. The uncertainty of an
-arm's mean is a Student-t interval over seeds (training randomness); with a single
-seed it is a percentile bootstrap over test images (test-sample randomness only).
-Which one was used is recorded next to each interval.
+Every arm takes the same number of optimiser steps with the same learning-rate
+schedule (one pass over the *real* images per epoch, whatever the arm adds) and the
+same class weights (those of the real training labels), so that no arm wins by
+extra updates or by reweighting. The classifier seeds are paired with the GAN seeds
+(:func:`gan_seed_for`), so GAN-to-GAN variance enters the comparison. Every arm is
+scored on the lesion-disjoint real test split with balanced accuracy, macro-F1 and
+per-class recall, repeated over several seeds; :mod:`gan_study.effects` compares two
+arms paired by seed and test image.
 
 The scores are those of :func:`gan_study.classifier.classification_scores`; the
 majority-class baseline says what a classifier that always answers ``nv`` would score.
@@ -32,13 +40,16 @@ References
    for skin-lesion analysis: a critical review." CVPR Workshops, 2021.
 .. [2] Esteban C., Hyland S. L., Rätsch G. "Real-valued (medical) time series
    generation with recurrent conditional GANs." arXiv:1706.02633, 2017 (TSTR).
+.. [3] Sagers L. W. et al. "Augmenting medical image classifiers with synthetic data
+   from latent diffusion models." arXiv:2308.12453, 2023 (gains largest with scarce
+   real data).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,13 +57,16 @@ from scipy import stats
 
 from gan_study import store
 
-ARMS = ("real", "real_classical", "real_gan", "synthetic_only")
+ARMS = ("real", "real_classical", "oversample", "real_gan", "synthetic_only")
 ARM_LABELS = {
     "real": "real only",
     "real_classical": "real + classical augmentation",
-    "real_gan": "real + cDCGAN top-up",
+    "oversample": "real + classical + oversampled rare classes",
+    "real_gan": "real + classical + cDCGAN top-up",
     "synthetic_only": "synthetic only (TSTR)",
 }
+#: Arms that need a generator.
+GAN_ARMS = ("real_gan", "synthetic_only")
 SCORE_COLUMNS = ("balanced_accuracy", "macro_f1")
 #: Confidence level of every interval of chapter 6.
 CONFIDENCE = 0.95
@@ -235,14 +249,17 @@ def arm_label_plan(arm: str, train_labels, num_classes: int, topup_target: int) 
     -------
     numpy.ndarray of int64
         Empty for ``real`` and ``real_classical``; the top-up labels for
-        ``real_gan``; the real label vector's class counts for ``synthetic_only``.
+        ``oversample`` (real copies) and ``real_gan`` (generated), for the classes
+        that have at least one real image; the real label vector's class counts
+        for ``synthetic_only``.
     """
     check_arm(arm)
     counts = np.bincount(np.asarray(train_labels, dtype=np.int64), minlength=num_classes)
     if arm in ("real", "real_classical"):
         per_class = np.zeros(num_classes, dtype=np.int64)
-    elif arm == "real_gan":
-        per_class = top_up_counts(counts, topup_target)
+    elif arm in ("oversample", "real_gan"):
+        # a class without real images cannot be oversampled, so neither arm tops it up
+        per_class = np.where(counts > 0, top_up_counts(counts, topup_target), 0)
     else:
         per_class = counts
     return np.repeat(np.arange(num_classes, dtype=np.int64), per_class)
@@ -289,12 +306,23 @@ def build_arm(
     images : numpy.ndarray, uint8
     labels : numpy.ndarray, int64
     augment : bool
-        True only for ``real_classical``.
+        Classical augmentation: on for ``real_classical``, ``oversample`` and ``real_gan``.
     """
     labels_new = arm_label_plan(arm, train_labels, num_classes, topup_target)
     train_labels = np.asarray(train_labels, dtype=np.int64)
+    augment = arm in ("real_classical", "oversample", "real_gan")
     if labels_new.size == 0:
-        return train_images, train_labels, arm == "real_classical"
+        return train_images, train_labels, augment
+    rng = np.random.default_rng(seed)
+    if arm == "oversample":
+        copies = np.concatenate(
+            [rng.choice(np.flatnonzero(train_labels == c), (labels_new == c).sum()) for c in
+             np.unique(labels_new)]
+        )  # fmt: skip
+        images = np.concatenate([train_images, train_images[copies]])
+        labels = np.concatenate([train_labels, train_labels[copies]])
+        order = rng.permutation(labels.size)
+        return images[order], labels[order], augment
     if synthesize is None:
         raise ValueError(f"arm {arm!r} needs a generator (synthesize=None was given)")
     fake = np.asarray(synthesize(labels_new, seed))
@@ -308,8 +336,8 @@ def build_arm(
     else:
         images = np.concatenate([train_images, fake])
         labels = np.concatenate([train_labels, labels_new])
-    order = np.random.default_rng(seed).permutation(labels.size)
-    return images[order], labels[order], False
+    order = rng.permutation(labels.size)
+    return images[order], labels[order], augment
 
 
 # ---------------------------------------------------------------- summaries
@@ -383,6 +411,20 @@ def summarize_arms(
     return pd.DataFrame(rows)
 
 
+def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarize_arms`'s rows as a table for the chapter: labels, ``mean [CI]``."""
+    return summary.assign(
+        arm=summary.arm.map(ARM_LABELS),
+        score=summary.score.str.replace("_", " "),
+        **{
+            f"mean [{CONFIDENCE:.0%} CI]": [
+                f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
+                for m, lo, hi in zip(summary["mean"], summary.low, summary.high, strict=True)
+            ]
+        },
+    )[["arm", "score", "n_seeds", f"mean [{CONFIDENCE:.0%} CI]", "ci_method"]]
+
+
 # -------------------------------------------------------------------- cache
 #: The package modules whose code computes an arm's result (part of its cache key).
 CODE_MODULES = ("augmentation", "classifier")
@@ -394,16 +436,54 @@ def result_key(params: dict, inputs: dict[str, str]) -> str:
 
 
 # -------------------------------------------------------------------- the runs
+def gan_seed_for(seeds: Sequence[int], gan_seeds: Sequence[int]) -> dict[int, int]:
+    """Pair each classifier seed with a GAN seed, in turn: ``{seed: gan_seed}``.
+
+    With classifier seeds 0-4 and GAN seeds 0 and 1 the pairs are 0-0, 1-1, 2-0,
+    3-1 and 4-0, so a resampling of classifier seeds also resamples generators.
+    """
+    if not gan_seeds:
+        raise ValueError("gan_seeds is empty: the GAN arms need at least one generator")
+    return {int(s): int(gan_seeds[i % len(gan_seeds)]) for i, s in enumerate(seeds)}
+
+
+def scarce_gan_config(base, n_images: int, full_images: int):
+    """The reference GAN run, retrained on the first ``n_images`` real training images.
+
+    The scarce-data arms may only use a GAN that saw no real image they may not
+    see; ``max_train_images`` takes the same nested subset
+    (:func:`gan_study.data.take_subset`) that :func:`run_arms` gives the arms.
+    The epochs grow by ``full_images / n_images`` so the run gets the
+    discriminator updates of the reference run trained on ``full_images``
+    images; no EMA snapshots are kept.
+
+    Parameters
+    ----------
+    base : gan_study.config.TrainConfig
+        The reference run (for example ``RunGrid.config("cdcgan", seed)``).
+    n_images, full_images : int
+        The subset's size and the number of images the reference run saw.
+    """
+    import dataclasses
+
+    if not 1 <= n_images <= full_images:
+        raise ValueError(f"n_images must be between 1 and {full_images}, got {n_images}")
+    epochs = max(1, round(base.epochs * full_images / n_images))
+    return dataclasses.replace(
+        base, max_train_images=int(n_images), epochs=epochs, snapshot_every=0
+    )
+
+
 def run_arms(
     data,
-    synthesize: Callable[[np.ndarray, int], np.ndarray] | None,
+    generators: Mapping[int, tuple[Callable[[np.ndarray, int], np.ndarray], str]] | None,
     *,
     arms: Sequence[str] = ARMS,
     seeds: Sequence[int] = (0, 1, 2),
     classifier_epochs: int,
     topup_target: int,
-    generator_id: str | None = None,
     max_train_images: int | None = None,
+    batch_size: int = 64,
     runs_dir: str | os.PathLike | None = None,
     class_names: Sequence[str] | None = None,
     progress: bool = True,
@@ -411,35 +491,38 @@ def run_arms(
     """Train and score the classifier in every (arm, seed); reuse finished ones.
 
     Every arm uses :func:`gan_study.classifier.train_classifier` with the same
-    epochs, class weighting and real validation split, and is scored on the real
-    test split. A finished (arm, seed) is stored as a small JSON file under
-    ``<runs_dir>/augmentation/`` named by a hash of everything it depends on
-    (:func:`result_key`: the code of :data:`CODE_MODULES`, digests of the
-    real arrays and the generator, every parameter), and is read back instead
-    of retrained.
+    epochs, the same optimiser steps per epoch (one pass over the real training
+    images at ``batch_size``), the class weights of the real training labels and
+    the real validation split, and is scored on the real test split. A finished
+    (arm, seed) is stored as a small JSON file under ``<runs_dir>/augmentation/``
+    named by a hash of everything it depends on (:func:`result_key`: the code of
+    :data:`CODE_MODULES`, digests of the real arrays and of the paired generator,
+    every parameter), and is read back instead of retrained.
 
     Parameters
     ----------
     data : gan_study.data.LesionData
         The real splits (lesion-disjoint in the study).
-    synthesize : callable or None
-        ``synthesize(labels, seed) -> uint8 images``; needed by the GAN arms.
+    generators : mapping or None
+        GAN seed -> ``(synthesize, generator_id)``: ``synthesize(labels, seed) ->
+        uint8 images`` of the given classes, and an identifier of the generator's
+        weights for the cache key (:func:`gan_study.training.generator_id`).
+        Classifier seeds are paired with these GAN seeds by :func:`gan_seed_for`.
+        Needed by the arms of :data:`GAN_ARMS`. The generators must not have seen
+        a real image outside the arms' training images.
     arms : sequence of str
         Arms to run, from :data:`ARMS`.
     seeds : sequence of int
-        Seeds of each arm (classifier initialisation, data order, synthetic draw).
+        Classifier seeds of each arm (initialisation, data order, synthetic draw).
     classifier_epochs : int
-        Training epochs of every classifier.
+        Training epochs of every classifier (each one pass over the real images).
     topup_target : int
-        Target count per class of the ``real_gan`` arm.
-    generator_id : str, optional
-        Identifies the generator's weights in the cache key (for example
-        :func:`gan_study.training.generator_id` of its run directory, which
-        holds a digest of the generator file); required when a GAN arm is run.
+        Target count per class of the ``oversample`` and ``real_gan`` arms.
     max_train_images : int, optional
         Train every arm on this nested subset of the real training images
-        (:func:`gan_study.data.subset_index`) instead of all of them; for the
-        quick profile. Validation and test splits stay whole.
+        (:func:`gan_study.data.take_subset`) instead of all of them: the scarce-data
+        curve, and the quick profile. Validation and test splits stay whole.
+    batch_size : int, default 64
     runs_dir : path, optional
         Where run directories live (:func:`gan_study.paths.runs_dir`).
     class_names : sequence of str, optional
@@ -450,13 +533,14 @@ def run_arms(
     Returns
     -------
     results : pandas.DataFrame
-        One row per (arm, seed): scores of :func:`flat_scores`,
-        ``n_train`` and ``n_synthetic``.
+        One row per (arm, seed): ``gan_seed`` (the paired generator, or ``None``),
+        scores of :func:`flat_scores`, ``n_train`` and ``n_synthetic``.
     predictions : dict
         ``{(arm, seed): (y_true, y_pred)}`` on the test split.
     """
     from gan_study import classifier as clf_mod
     from gan_study import paths
+    from gan_study.data import take_subset
 
     if class_names is None:
         from gan_study.data import CLASS_NAMES as class_names
@@ -464,15 +548,16 @@ def run_arms(
         check_arm(arm)
     if not seeds:
         raise ValueError("run_arms needs at least one seed")
-    needs_gan = any(a in ("real_gan", "synthetic_only") for a in arms)
-    if needs_gan and (synthesize is None or not generator_id):
-        raise ValueError("the real_gan and synthetic_only arms need synthesize and generator_id")
-    from gan_study.data import take_subset
+    needs_gan = any(a in GAN_ARMS for a in arms)
+    if needs_gan and not generators:
+        raise ValueError("the real_gan and synthetic_only arms need generators")
+    pairing = gan_seed_for(seeds, sorted(generators)) if generators else {}
 
     out_dir = paths.runs_dir(runs_dir) / "augmentation"
     k = len(class_names)
     train_x = take_subset(data.train.images, max_train_images)
     train_y = take_subset(data.train.labels, max_train_images)
+    steps_per_epoch = int(np.ceil(len(train_y) / batch_size))
     real = {
         "train": store.array_digest(train_x, train_y),
         "val": store.array_digest(data.val.images, data.val.labels),
@@ -481,19 +566,22 @@ def run_arms(
     rows, predictions = [], {}
     for arm in arms:
         for seed in seeds:
-            uses_gan = arm in ("real_gan", "synthetic_only")
+            gan_seed = pairing[int(seed)] if arm in GAN_ARMS else None
+            synthesize, generator_id = generators[gan_seed] if gan_seed is not None else (None, "")
             params = {
                 "arm": arm,
                 "seed": int(seed),
                 "classifier_epochs": int(classifier_epochs),
-                "topup_target": int(topup_target) if arm == "real_gan" else None,
+                "steps_per_epoch": steps_per_epoch,
+                "batch_size": int(batch_size),
+                "class_weights": "sqrt, of the real training labels",
+                "topup_target": int(topup_target) if arm in ("oversample", "real_gan") else None,
                 "data": [data.source, data.split, data.image_size],
             }
-            inputs = {**real, "generator": generator_id if uses_gan else ""}
+            inputs = {**real, "generator": generator_id}
             path = out_dir / f"{arm}_s{seed}_{result_key(params, inputs)}.json"
-            if path.is_file():
-                record = json.loads(path.read_text())
-            else:
+            record = _read_record(path)
+            if record is None:
                 x, y, augment = build_arm(
                     arm,
                     train_x,
@@ -511,14 +599,18 @@ def run_arms(
                     seed=int(seed),
                     epochs=int(classifier_epochs),
                     augment=augment,
+                    batch_size=batch_size,
+                    steps_per_epoch=steps_per_epoch,
+                    weight_labels=train_y,
                 )
                 y_pred = np.asarray(model.predict_proba(data.test.images)).argmax(axis=1)
                 record = {
                     "params": params,
                     "n_train": int(len(y)),
-                    "n_synthetic": int(len(y) - len(train_y))
-                    if arm != "synthetic_only"
-                    else int(len(y)),
+                    "n_synthetic": {
+                        "real_gan": len(y) - len(train_y),
+                        "synthetic_only": len(y),
+                    }.get(arm, 0),
                     "y_pred": y_pred.astype(int).tolist(),
                 }
                 store.atomic_write_json(path, record)
@@ -527,6 +619,7 @@ def run_arms(
             row = {
                 "arm": arm,
                 "seed": int(seed),
+                "gan_seed": gan_seed,
                 "n_train": record["n_train"],
                 "n_synthetic": record["n_synthetic"],
                 **flat_scores(data.test.labels, y_pred, class_names),
@@ -538,3 +631,14 @@ def run_arms(
                     f"{row['balanced_accuracy']:.3f}, macro-F1 {row['macro_f1']:.3f}"
                 )
     return pd.DataFrame(rows), predictions
+
+
+def _read_record(path) -> dict | None:
+    """A stored arm result, or ``None`` when missing or unreadable (then recomputed)."""
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and "y_pred" in record else None

@@ -340,6 +340,11 @@ _REMEMBERED_OUTPUTS = 8  # outputs each Classifier keeps (see Classifier._run)
 
 
 # ---------------------------------------------------------------- training
+def _stream(n: int, length: int, rng: np.random.Generator) -> np.ndarray:
+    """``length`` indices into ``range(n)``: fresh permutations, one after another."""
+    return np.concatenate([rng.permutation(n) for _ in range(-(-length // n))])[:length]
+
+
 def _augment(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Random horizontal flip and rotation by a multiple of 90° per image."""
     out = images.copy()
@@ -378,6 +383,8 @@ def train_classifier(
     learning_rate: float = 1e-3,
     width: int = 32,
     num_classes: int = 7,
+    steps_per_epoch: int | None = None,
+    weight_labels: np.ndarray | None = None,
     progress: bool = False,
 ) -> Classifier:
     """Train the classifier on arrays (deterministic given ``seed``).
@@ -401,6 +408,16 @@ def train_classifier(
     augment : bool, default False
     batch_size, learning_rate, width : training and size parameters
     num_classes : int, default 7
+    steps_per_epoch : int, optional
+        Optimiser steps per epoch. Default: one pass over the training
+        images. When given, each epoch takes that many batches from a
+        stream of fresh permutations of the training images, so that
+        training sets of different sizes get the same number of updates and
+        the same learning-rate schedule (chapter 6's arms).
+    weight_labels : ndarray of int, optional
+        The labels the class weights are computed from (default
+        ``train_labels``); chapter 6 gives every arm the weights of the real
+        training labels.
     progress : bool, default False
         Print one line per epoch.
 
@@ -418,6 +435,12 @@ def train_classifier(
         )
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if steps_per_epoch is not None and (
+        isinstance(steps_per_epoch, bool)
+        or not isinstance(steps_per_epoch, (int, np.integer))
+        or steps_per_epoch < 1
+    ):
+        raise ValueError(f"steps_per_epoch must be a positive integer, got {steps_per_epoch!r}")
     x_tr, y_tr = _check_arrays(train_images, train_labels, "train", num_classes)
     x_va, y_va = _check_arrays(val_images, val_labels, "val", num_classes)
     if x_tr.shape[1:] != x_va.shape[1:]:
@@ -428,10 +451,14 @@ def train_classifier(
     tf.config.experimental.enable_op_determinism()
     rng = np.random.default_rng(seed)
     model = build_model(image_size, num_classes, width)
-    steps = epochs * int(np.ceil(len(x_tr) / batch_size))
+    per_epoch = steps_per_epoch or int(np.ceil(len(x_tr) / batch_size))
+    steps = epochs * per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy")
-    weights = class_weights(y_tr, class_weighting, num_classes)
+    if weight_labels is None:
+        weights = class_weights(y_tr, class_weighting, num_classes)
+    else:
+        weights = class_weights(np.asarray(weight_labels).ravel(), class_weighting, num_classes)
     sample_w = np.array([weights[int(c)] for c in y_tr], dtype=np.float32)
 
     from gan_study.data import to_float
@@ -440,7 +467,10 @@ def train_classifier(
     rows, best, best_weights = [], -1.0, None
     for epoch in range(epochs):
         x_epoch = _augment(x_tr, rng) if augment else x_tr
-        order = rng.permutation(len(x_tr))
+        if steps_per_epoch is None:
+            order = rng.permutation(len(x_tr))
+        else:
+            order = _stream(len(x_tr), steps_per_epoch * batch_size, rng)
         hist = model.fit(
             to_float(x_epoch[order]),
             y_tr[order],
@@ -485,6 +515,7 @@ def train_classifier(
         "best_epoch": int(best_epoch),
         "best_val_balanced_accuracy": float(best),
         "n_parameters": int(model.count_params()),
+        "steps_per_epoch": int(per_epoch),
     }
     return Classifier(model=model, params=params, history=pd.DataFrame(rows))
 

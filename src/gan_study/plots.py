@@ -1265,3 +1265,51 @@ def per_class_recall(
     ax.legend(fontsize="x-small", ncols=2)
     fig.tight_layout()
     return fig
+
+
+def scarce_data_curve(
+    results: pd.DataFrame,
+    *,
+    order: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+    score: str = "balanced_accuracy",
+) -> matplotlib.figure.Figure:
+    """A score against the number of real training images, one line per arm.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Per-seed rows with ``arm``, ``n_real`` and ``score``
+        (:func:`gan_study.scarce_data.curve`).
+    order : sequence of str
+        Arms, in legend order; arms absent from ``results`` are skipped.
+    labels : mapping, optional
+        Arm -> display label.
+    score : str, default "balanced_accuracy"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Mean over seeds with a bar of one sample standard deviation (none for one seed),
+        on a logarithmic axis of real images.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for arm in order:
+        sub = results[results.arm == arm]
+        if sub.empty:
+            continue
+        stats = sub.groupby("n_real")[score].agg(["mean", "std", "count"])
+        spread = stats["std"].where(stats["count"] > 1, 0.0)
+        ax.errorbar(
+            stats.index,
+            stats["mean"],
+            yerr=spread,
+            marker="o",
+            capsize=3,
+            label=labels.get(arm, arm) if labels else arm,
+        )
+    ax.set_xscale("log")
+    ax.set(xlabel="real training images", ylabel=score.replace("_", " ") + " on the test split")
+    ax.legend(fontsize="x-small")
+    fig.tight_layout()
+    return fig

@@ -143,7 +143,8 @@ def test_every_notebook_left_a_fresh_stamp(book):
 
 
 def test_each_reference_run_is_trained_once_by_the_chapter_that_makes_it(book):
-    """Chapter 3 trains the first seed's runs, chapter 4 the other seeds; 6 and 7 train none.
+    """Chapter 3 trains the first seed's runs and every seed of the conditional model,
+    chapter 4 the other seeds; 6 trains only its scarce-data cDCGANs and 7 none.
 
     Every run records the chapter whose kernel trained it (``environment.notebook``
     in ``config.json``). A chapter that trained a variant of the shared runs
@@ -159,12 +160,19 @@ def test_each_reference_run_is_trained_once_by_the_chapter_that_makes_it(book):
     made = {}
     for path in paths.runs_dir().glob("*/config.json"):
         made[path.parent.name] = json.loads(path.read_text())["environment"].get("notebook")
+    first = grid.seeds[0]
     expected = {
-        c.run_name(): "03_training" if c.seed == grid.seeds[0] else "04_evaluation"
+        c.run_name(): "03_training" if first == c.seed or c.model == "cdcgan" else "04_evaluation"
         for c in grid.configs()
     }
     assert {name: made.get(name) for name in expected} == expected
     others = {name: nb for name, nb in made.items() if name not in expected}
-    # only chapter 5 trains runs of its own (its small experiments)
-    assert set(others.values()) <= {"05_gan_problems"}, others
-    assert others, "chapter 5's runs were not found: is the runs folder the book's?"
+    # chapter 5 trains runs of its own (its small experiments), chapter 6 its
+    # scarce-data cDCGANs on fewer images than the reference runs
+    assert set(others.values()) <= {"05_gan_problems", "06_synthetic_data"}, others
+    assert "05_gan_problems" in others.values(), "is the runs folder the book's?"
+    scarce = [n for n, nb in others.items() if nb == "06_synthetic_data"]
+    assert scarce and all(n.startswith("cdcgan-") for n in scarce), others
+    for name in scarce:
+        config = json.loads((paths.runs_dir() / name / "config.json").read_text())["config"]
+        assert config["max_train_images"] < (grid.max_train_images or 10**9)

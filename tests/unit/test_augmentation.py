@@ -96,13 +96,13 @@ def test_bootstrap_interval_brackets_the_score_and_shrinks_with_n():
 
 def test_top_up_and_label_plans():
     np.testing.assert_array_equal(aug.top_up_counts([10, 3, 0], 5), [0, 2, 5])
-    labels = np.array([0] * 10 + [1] * 3)
-    assert aug.arm_label_plan("real", labels, 3, 5).size == 0
-    np.testing.assert_array_equal(
-        aug.arm_label_plan("real_gan", labels, 3, 5), [1, 1, 2, 2, 2, 2, 2]
-    )
-    tstr = aug.arm_label_plan("synthetic_only", labels, 3, 5)
-    np.testing.assert_array_equal(np.bincount(tstr, minlength=3), [10, 3, 0])
+    labels = np.array([0] * 10 + [1] * 3 + [2])
+    assert aug.arm_label_plan("real", labels, 4, 5).size == 0
+    for arm in ("real_gan", "oversample"):  # the same top-up, of other content; class 3
+        # has no real image to copy, so neither arm tops it up
+        np.testing.assert_array_equal(aug.arm_label_plan(arm, labels, 4, 5), [1, 1, 2, 2, 2, 2])
+    tstr = aug.arm_label_plan("synthetic_only", labels, 4, 5)
+    np.testing.assert_array_equal(np.bincount(tstr, minlength=4), [10, 3, 1, 0])
     with pytest.raises(ValueError, match="unknown arm"):
         aug.arm_label_plan("gan", labels, 3, 5)
     with pytest.raises(ValueError):
@@ -123,11 +123,11 @@ def test_build_arm_keeps_images_and_labels_paired():
     x, y, augment = aug.build_arm(
         "real_gan", imgs, labels, _fake_synth, topup_target=5, num_classes=3, seed=0
     )
-    assert not augment
-    assert len(x) == 13 + 7
-    np.testing.assert_array_equal(np.bincount(y, minlength=3), [10, 5, 5])
+    assert augment  # the top-up arm keeps classical augmentation
+    assert len(x) == 13 + 2  # class 2 has no real image: not topped up
+    np.testing.assert_array_equal(np.bincount(y, minlength=3), [10, 5, 0])
     np.testing.assert_array_equal(x[:, 0, 0, 0] % 100, y)
-    assert (x[:, 0, 0, 0] >= 100).sum() == 7
+    assert (x[:, 0, 0, 0] >= 100).sum() == 2
 
     x, y, augment = aug.build_arm(
         "synthetic_only", imgs, labels, _fake_synth, topup_target=5, num_classes=3, seed=0
@@ -138,6 +138,46 @@ def test_build_arm_keeps_images_and_labels_paired():
         "real_classical", imgs, labels, None, topup_target=5, num_classes=3, seed=0
     )
     assert augment and x is imgs
+
+
+def test_oversampling_tops_up_with_copies_of_the_class_s_own_real_images():
+    labels = np.array([0] * 10 + [1] * 3 + [2] * 1)
+    imgs = np.zeros((14, 4, 4, 3), np.uint8)
+    imgs[:, 0, 0, 0] = np.arange(14)  # every real image is distinct
+    x, y, augment = aug.build_arm(
+        "oversample", imgs, labels, None, topup_target=5, num_classes=3, seed=0
+    )
+    assert augment and len(x) == 14 + 2 + 4
+    np.testing.assert_array_equal(np.bincount(y, minlength=3), [10, 5, 5])
+    ids = x[:, 0, 0, 0]
+    assert set(ids) == set(range(14))  # copies only, no new content
+    np.testing.assert_array_equal(labels[ids], y)  # each copy keeps its class
+    assert (ids == 13).sum() == 5  # the single image of class 2, five times
+    again = aug.build_arm("oversample", imgs, labels, None, topup_target=5, num_classes=3, seed=0)
+    np.testing.assert_array_equal(again[0], x)
+
+
+def test_classifier_seeds_are_paired_with_gan_seeds_in_turn():
+    assert aug.gan_seed_for([0, 1, 2, 3, 4], [0, 1]) == {0: 0, 1: 1, 2: 0, 3: 1, 4: 0}
+    assert aug.gan_seed_for([7], [3]) == {7: 3}
+    with pytest.raises(ValueError, match="gan_seeds is empty"):
+        aug.gan_seed_for([0], [])
+
+
+def test_a_scarce_gan_sees_the_arms_subset_for_the_reference_updates():
+    from gan_study.config import TrainConfig
+
+    base = TrainConfig(model="cdcgan", epochs=16, batch_size=32, snapshot_every=4, seed=1)
+    scarce = aug.scarce_gan_config(base, 701, 7011)
+    assert (scarce.max_train_images, scarce.epochs, scarce.snapshot_every) == (701, 160, 0)
+    assert (scarce.model, scarce.seed, scarce.batch_size) == ("cdcgan", 1, 32)
+    from gan_study.data import take_subset
+
+    train = np.arange(7011)
+    gan_sees = take_subset(train, scarce.max_train_images)
+    assert set(gan_sees) <= set(take_subset(train, 701)) <= set(take_subset(train, 1753))
+    with pytest.raises(ValueError, match="n_images must be between 1 and 7011"):
+        aug.scarce_gan_config(base, 0, 7011)
 
 
 def test_build_arm_needs_generator_and_checks_its_output():
@@ -216,7 +256,7 @@ def test_run_arms_trains_once_per_arm_and_seed_then_reuses(tmp_path, monkeypatch
     calls = []
 
     def train_classifier(x, y, xv, yv, *, seed, epochs, augment=False, **kw):
-        calls.append((len(y), seed, epochs, augment))
+        calls.append((len(y), seed, epochs, augment, kw["steps_per_epoch"], kw["weight_labels"]))
         return _FakeClassifier()
 
     monkeypatch.setattr(classifier, "train_classifier", train_classifier)
@@ -226,52 +266,78 @@ def test_run_arms_trains_once_per_arm_and_seed_then_reuses(tmp_path, monkeypatch
         seeds=(0, 1),
         classifier_epochs=2,
         topup_target=5,
-        generator_id="cdcgan-run",
         runs_dir=tmp_path,
         class_names=NAMES,
         progress=False,
     )
-    results, preds = aug.run_arms(_fake_data(), _fake_synth, **kw)
-    assert len(calls) == 8 and len(results) == 8
+    gans = {0: (_fake_synth, "cdcgan-run-0"), 1: (_fake_synth, "cdcgan-run-1")}
+    results, preds = aug.run_arms(_fake_data(), gans, **kw)
+    assert len(calls) == 10 and len(results) == 10
     by_arm = results.groupby("arm").first()
     assert by_arm.loc["real", "n_synthetic"] == 0
-    assert by_arm.loc["real_gan", "n_synthetic"] == 7  # b: 3 -> 5, c: 0 -> 5
+    # class 1 is topped up from 3 to 5; class 2 has no real image, so neither arm adds it
+    assert by_arm.loc["oversample", "n_synthetic"] == 0
+    assert by_arm.loc["oversample", "n_train"] == by_arm.loc["real_gan", "n_train"] == 15
+    assert by_arm.loc["real_gan", "n_synthetic"] == 2
     assert by_arm.loc["synthetic_only", "n_train"] == 13
-    assert [c[3] for c in calls].count(True) == 2  # only real_classical augments
+    # every arm: the same steps (one pass over the 13 real images at batch 64) and
+    # the class weights of the real labels; classical augmentation in three arms
+    assert {c[4] for c in calls} == {1}
+    assert all(np.array_equal(c[5], _fake_data().train.labels) for c in calls)
+    assert [c[3] for c in calls].count(True) == 6
+    gan_rows = results[results.arm.isin(aug.GAN_ARMS)]
+    assert list(gan_rows.gan_seed) == [0, 1, 0, 1] and results.gan_seed.isna().sum() == 6
     assert (results.balanced_accuracy == 1.0).all()
     np.testing.assert_array_equal(preds[("real", 0)][1], [0, 0, 1, 2, 2])
 
-    again, _ = aug.run_arms(_fake_data(), _fake_synth, **kw)
-    assert len(calls) == 8  # all read back from the cache
+    again, _ = aug.run_arms(_fake_data(), gans, **kw)
+    assert len(calls) == 10  # all read back from the cache
     pd.testing.assert_frame_equal(results, again)
 
-    aug.run_arms(_fake_data(), _fake_synth, **{**kw, "classifier_epochs": 3, "arms": ["real"]})
-    assert len(calls) == 10  # new budget, new runs
+    aug.run_arms(_fake_data(), gans, **{**kw, "classifier_epochs": 3, "arms": ["real"]})
+    assert len(calls) == 12  # new budget, new runs
 
     sub, _ = aug.run_arms(
-        _fake_data(), _fake_synth, **{**kw, "arms": ["real", "real_gan"], "max_train_images": 6}
+        _fake_data(), gans, **{**kw, "arms": ["real", "real_gan"], "max_train_images": 6}
     )
-    assert len(calls) == 14  # a training subset is a new setting
+    assert len(calls) == 16  # a training subset is a new setting
     assert (sub[sub.arm == "real"].n_train == 6).all()
     assert calls[-4][0] == 6 and calls[-1][0] > 6  # real_gan tops the subset up
 
     # other real images of the same counts are other data, not a cached result
     changed = _fake_data()
     changed.test.images[0] += 1
-    aug.run_arms(changed, _fake_synth, **{**kw, "arms": ["real"], "seeds": (0,)})
-    assert len(calls) == 15
-    # another generator changes only the GAN arms
-    aug.run_arms(_fake_data(), _fake_synth, **{**kw, "generator_id": "cdcgan-run:other"})
+    aug.run_arms(changed, gans, **{**kw, "arms": ["real"], "seeds": (0,)})
+    assert len(calls) == 17
+    # another generator for GAN seed 1 changes only the GAN arms of classifier seed 1
+    other = {**gans, 1: (_fake_synth, "cdcgan-run-1:other")}
+    aug.run_arms(_fake_data(), other, **kw)
     assert len(calls) == 19
     # an edit of the code that trains or scores the arms recomputes them
     real_version = aug.store.code_version
     monkeypatch.setattr(aug.store, "code_version", lambda *m: "edited-" + real_version(*m))
-    aug.run_arms(_fake_data(), _fake_synth, **{**kw, "arms": ["real"], "seeds": (0,)})
+    aug.run_arms(_fake_data(), gans, **{**kw, "arms": ["real"], "seeds": (0,)})
     assert len(calls) == 20
 
 
+def test_a_damaged_arm_result_is_recomputed(tmp_path, monkeypatch):
+    from gan_study import classifier
+
+    calls = []
+    monkeypatch.setattr(
+        classifier, "train_classifier", lambda *a, **k: calls.append(1) or _FakeClassifier()
+    )
+    kw = dict(arms=["real"], seeds=(0,), classifier_epochs=1, topup_target=5, runs_dir=tmp_path,
+              class_names=NAMES, progress=False)  # fmt: skip
+    first, _ = aug.run_arms(_fake_data(), None, **kw)
+    (path,) = (tmp_path / "augmentation").glob("real_s0_*.json")
+    path.write_text("{truncated")
+    again, _ = aug.run_arms(_fake_data(), None, **kw)
+    assert len(calls) == 2 and again.equals(first)
+
+
 def test_run_arms_rejects_missing_generator(tmp_path):
-    with pytest.raises(ValueError, match="need synthesize"):
+    with pytest.raises(ValueError, match="need generators"):
         aug.run_arms(
             _fake_data(),
             None,

@@ -274,3 +274,37 @@ def test_leak_scores_scores_each_split_and_the_seen_and_unseen_groups(tmp_path):
     assert list(per_class.columns)[1] == "DermaMNIST, lesion unseen n"
     with pytest.raises(ValueError, match="'lesion' and the 'dermamnist' split"):
         classifier.leak_scores(dermamnist, lesion, epochs=1, runs_dir=tmp_path / "runs")
+
+
+def test_steps_per_epoch_and_weight_labels_fix_the_budget_and_the_weights(monkeypatch):
+    """Chapter 6's arms: a larger training set gets the same updates, and the class
+    weights of another label vector."""
+    import keras
+
+    x, y = _toy(48, 0)
+    seen = []
+    fit = keras.Model.fit
+
+    def recording(self, xs, ys, **kw):
+        seen.append(len(ys))
+        return fit(self, xs, ys, **kw)
+
+    monkeypatch.setattr(keras.Model, "fit", recording)
+    kw = dict(seed=0, epochs=2, width=8, batch_size=16, num_classes=2)
+    default = classifier.train_classifier(x, y, x[:16], y[:16], **kw)
+    assert seen == [48, 48] and default.params["steps_per_epoch"] == 3
+    seen.clear()
+    fixed = classifier.train_classifier(
+        x, y, x[:16], y[:16], steps_per_epoch=5, weight_labels=np.array([0] * 9 + [1]), **kw
+    )
+    assert seen == [80, 80] and fixed.params["steps_per_epoch"] == 5  # 5 batches of 16
+    weights = fixed.params["class_weights"]
+    assert weights[1] > 2 * weights[0]  # from the 9:1 labels, not the balanced toy labels
+    with pytest.raises(ValueError, match="steps_per_epoch must be a positive integer"):
+        classifier.train_classifier(x, y, x, y, steps_per_epoch=0, **kw)
+
+
+def test_a_stream_is_fresh_permutations_one_after_another():
+    order = classifier._stream(5, 12, np.random.default_rng(0))
+    assert len(order) == 12
+    assert sorted(order[:5]) == sorted(order[5:10]) == list(range(5))
