@@ -165,15 +165,6 @@ plots.glue_value("train_device", study.run_device(runs.iloc[0]["run_dir"]))
 display(runs[["seed", "d_updates", "g_updates", "train_seconds", "reused"]])
 
 # %% [markdown]
-# Chapter 6 pairs its classifiers with every seed of the conditional model, and
-# runs beside chapter 4, which trains the other seeds of the other models. So the
-# conditional model's other seeds are trained here:
-
-# %%
-later = [grid.config("cdcgan", s) for s in grid.seeds[1:] if "cdcgan" in grid.models]
-display(study.train_grid(later, data_dir=data_dir).drop(columns="run_dir"))
-
-# %% [markdown]
 # Training time, as recorded epoch by epoch in each run's `history.csv` when
 # the run was trained (on {glue:text}`train_device`):
 # {glue:text}`train_minutes_seed_baseline` minutes for `seed_baseline`,

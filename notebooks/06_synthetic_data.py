@@ -52,7 +52,7 @@
 # %% tags=["parameters"]
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
 seeds = [0, 1, 2, 3, 4]  # classifier seeds of every arm, paired in turn with the GAN seeds
-arm_epochs = 4  # passes over the real images of every arm's classifier (one budget for all)
+arm_epochs = 3  # passes over the real images of every arm's classifier (one budget for all)
 arm_max_train_images = None  # the real images of the full share (None: the whole split)
 topup_target = 500  # classes with fewer real images are topped up to this
 fractions = [0.1, 0.25, 1.0]  # shares of the real images (the scarce-data curve)
@@ -112,7 +112,7 @@ grid = RunGrid(
     snapshot_every=gan_snapshot_every,
     recipe=gan_recipe,
 )
-references = [grid.config("cdcgan", s) for s in grid.seeds]  # trained in chapter 3
+references = [grid.config("cdcgan", s) for s in grid.seeds]  # trained in chapters 3 and 4
 gan_config = references[0]
 generator = training.load_generator(training.train(gan_config, data_dir=data_dir, progress=False))
 arm_labels = data.take_subset(lesions.train.labels, arm_max_train_images)
@@ -142,9 +142,10 @@ plots.show_markdown(plots.markdown_table(table))
 # the other) and the test images per class. The rare classes have only a few
 # dozen test images each, so their recalls are uncertain whatever the arm.
 #
-# The generators are the class-conditional DCGANs of the training chapter, one
-# per GAN seed ({glue:text}`n_gan_seeds`; {glue:text}`gan_epochs` epochs),
-# reused as they are: they were not tuned for this task. Every arm trains the
+# The generators are the study's reference class-conditional DCGAN runs
+# (chapters 3 and 4), one per GAN seed ({glue:text}`n_gan_seeds`;
+# {glue:text}`gan_epochs` epochs), reused as they are: they were not tuned for
+# this task. Every arm trains the
 # study's classifier for {glue:text}`arm_epochs` passes over the real images
 # and keeps the epoch with the best balanced accuracy on the real validation
 # split. Each arm is repeated with {glue:text}`n_seeds` classifier seeds; a seed

@@ -553,8 +553,14 @@ class RunGrid:
             )
         return TrainConfig(model=model, seed=int(seed), **self.train_params(model))
 
-    def configs(self, seeds: tuple[int, ...] | None = None) -> list[TrainConfig]:
-        """One configuration per (model, seed), model-major; ``seeds`` default: all."""
-        return [
-            self.config(m, s) for m in self.models for s in (self.seeds if seeds is None else seeds)
-        ]
+    def configs(
+        self, seeds: tuple[int, ...] | None = None, first: tuple[str, ...] = ()
+    ) -> list[TrainConfig]:
+        """One configuration per (model, seed), model-major; ``seeds`` default: all.
+
+        ``first`` names models whose runs come before the others (in the
+        grid's order otherwise): chapter 4 trains the conditional model's
+        runs first, because chapter 6, running beside it, needs them.
+        """
+        models = [m for m in self.models if m in first] + [m for m in self.models if m not in first]
+        return [self.config(m, s) for m in models for s in (self.seeds if seeds is None else seeds)]

@@ -72,7 +72,7 @@ STANDARD: dict[str, dict[str, Any]] = {
     },
     # 05-07. 05's collapse runs train 24 epochs (768
     # updates): after 6 epochs the reference covered almost none of the test images
-    # (recall 0.002), so nothing could fall. 06's arms train 4 passes over the real
+    # (recall 0.002), so nothing could fall. 06's arms train 3 passes over the real
     # images each (5 arms x 5 seeds at the full share, 3 arms x 5 seeds at a tenth and
     # a quarter, one retrained cDCGAN per smaller share): the seeds and arms the
     # comparison needs, at a budget that fits beside chapter 4 (with 3-epoch arms the
@@ -101,7 +101,7 @@ STANDARD: dict[str, dict[str, Any]] = {
     "06_synthetic_data": {
         "data_dir": None,
         "seeds": [0, 1, 2, 3, 4],
-        "arm_epochs": 4,
+        "arm_epochs": 3,
         "arm_max_train_images": None,
         "topup_target": 500,
         "fractions": [0.1, 0.25, 1.0],

@@ -30,6 +30,9 @@ HEADLINE = ("real_gan", "oversample")
 def generators(configs: Sequence, *, data_dir=None) -> dict:
     """Train (or reuse) each conditional run: ``{gan_seed: (synthesize, generator_id)}``.
 
+    A run that another process is training (chapter 4 trains the reference
+    runs of the later seeds while this chapter runs) is waited for, then reused.
+
     Parameters
     ----------
     configs : sequence of gan_study.config.TrainConfig
@@ -40,7 +43,7 @@ def generators(configs: Sequence, *, data_dir=None) -> dict:
 
     out = {}
     for config in configs:
-        run = training.train(config, data_dir=data_dir, progress=False)
+        run = training.train(config, data_dir=data_dir, progress=False, wait=True)
         sampler = training.class_sampler(training.load_generator(run))
         out[int(config.seed)] = (sampler, training.generator_id(run))
     return out
@@ -136,7 +139,9 @@ def curve(
             )
     full_images = min(c.max_train_images or len(data.train.labels) for c in reference_configs)
     frames, rows, predictions = [], [], {}
-    for fraction, n in subset_sizes(n_real, fractions).items():
+    # the smaller shares first: by the full share, chapter 4 has trained the reference
+    # runs of the later seeds
+    for fraction, n in sorted(subset_sizes(n_real, fractions).items()):
         if n >= n_real:
             configs, arms_here = list(reference_configs), arms
         elif n >= full_images:  # the reference runs saw no more than this share

@@ -183,6 +183,12 @@ def test_run_grid_makes_the_trainconfigs_of_its_runs():
     assert grid.config("cdcgan") == direct  # the first seed by default
     assert grid.config("cdcgan").run_name() == direct.run_name()
     assert [c.seed for c in grid.configs(seeds=[1])] == [1, 1]
+    assert [(c.model, c.seed) for c in grid.configs(first=("cdcgan",))] == [
+        ("cdcgan", 0),
+        ("cdcgan", 1),
+        ("dcgan", 0),
+        ("dcgan", 1),
+    ]
 
 
 def test_a_model_name_in_the_recipe_sets_fields_for_that_model_alone():
