@@ -40,6 +40,30 @@ def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) 
     return float((hits[present] / totals[present]).mean())
 
 
+def check_n_boot(n_boot) -> None:
+    """Refuse a number of bootstrap replicates that is not an integer of at least 10."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 10:
+        raise ValueError(f"n_boot must be an integer of at least 10, got {n_boot!r}")
+
+
+def paired_seeds(keys, a: str, b: str, kind: str, what: str) -> list[int]:
+    """The seeds of ``a`` among ``(name, seed)`` keys, which must be those of ``b``.
+
+    Raises
+    ------
+    ValueError
+        Naming both seed lists, when they differ or are empty (the comparison is
+        paired by seed).
+    """
+    seeds = sorted(s for name, s in keys if name == a)
+    other = sorted(s for name, s in keys if name == b)
+    if not seeds or seeds != other:
+        raise ValueError(
+            f"{kind} {a!r} and {b!r} must have {what} for the same seeds, got {seeds} and {other}"
+        )
+    return seeds
+
+
 def paired_difference(
     predictions: Mapping[tuple[str, int], tuple[np.ndarray, np.ndarray]],
     arm: str,
@@ -76,15 +100,8 @@ def paired_difference(
     .. [1] Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their
        Application. Cambridge University Press (resampling in two levels).
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 10:
-        raise ValueError(f"n_boot must be an integer of at least 10, got {n_boot!r}")
-    seeds = sorted(s for a, s in predictions if a == arm)
-    other = sorted(s for a, s in predictions if a == reference)
-    if not seeds or seeds != other:
-        raise ValueError(
-            f"arms {arm!r} and {reference!r} must have predictions for the same seeds, "
-            f"got {seeds} and {other}"
-        )
+    check_n_boot(n_boot)
+    seeds = paired_seeds(predictions, arm, reference, "arms", "predictions")
     y_true = np.asarray(predictions[(arm, seeds[0])][0])
     for key in [(a, s) for a in (arm, reference) for s in seeds]:
         if not np.array_equal(np.asarray(predictions[key][0]), y_true):

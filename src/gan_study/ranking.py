@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from gan_study import metrics
+from gan_study import effects, metrics
 
-#: Confidence level of the intervals.
-CONFIDENCE = 0.95
+#: Confidence level of the intervals (the study's one level, :data:`gan_study.effects.CONFIDENCE`).
+CONFIDENCE = effects.CONFIDENCE
 
 
 def paired_fd_differences(
@@ -67,17 +67,10 @@ def paired_fd_differences(
        Bootstrap. Chapman & Hall (percentile intervals; resampling in levels).
     """
     heldout = np.asarray(heldout)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 10:
-        raise ValueError(f"n_boot must be an integer of at least 10, got {n_boot!r}")
+    effects.check_n_boot(n_boot)
     rows = []
     for a, b in pairs:
-        seeds = sorted(s for m, s in generated if m == a)
-        other = sorted(s for m, s in generated if m == b)
-        if not seeds or seeds != other:
-            raise ValueError(
-                f"models {a!r} and {b!r} must have generated features for the same seeds, "
-                f"got {seeds} and {other}"
-            )
+        seeds = effects.paired_seeds(generated, a, b, "models", "generated features")
         size = int(min(n, len(heldout), *(len(generated[(m, s)]) for m in (a, b) for s in seeds)))
         if size < 2:
             raise ValueError(f"n must leave at least 2 images per side, got {size}")
