@@ -661,7 +661,11 @@ if agreement is not None:
 # ## What this chapter shows
 #
 # With its feature extractor, sample size, seeds and floor stated, a
-# comparison of GANs becomes something that can be checked and repeated. The
+# comparison of GANs becomes something that can be checked and repeated. Here,
+# {glue:text}`best_model_claim`; in a second feature space
+# {glue:text}`ranking_agreement`; and in the study's own features
+# {glue:text}`ladder_monotone`, so a larger distance does mean a larger loss of
+# quality of the kinds tested. The
 # numbers above are for {glue:text}`d_updates` discriminator updates per run
 # at {glue:text}`image_px` pixels (chapter 3 gives the settings), and the
 # learning curves say which models would still gain from more; the `full`
