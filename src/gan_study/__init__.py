@@ -18,12 +18,14 @@ __all__ = ["__version__", "load_generator"]
 
 
 def load_generator(run_dir, ema: bool = True):
-    """Load the trained generator of a run directory.
+    """Load the trained generator of a run directory, or of an exported archive.
 
     Parameters
     ----------
     run_dir : str or pathlib.Path
-        A run directory written by :func:`gan_study.training.train`.
+        A run directory written by :func:`gan_study.training.train`, or a
+        ``.tar.gz`` written by ``gan-study export`` (checked against its
+        manifest first; it holds the EMA generator only).
     ema : bool, default True
         Load the exponential-moving-average generator (``generator_ema.keras``)
         rather than the raw one (``generator.keras``).
@@ -32,6 +34,14 @@ def load_generator(run_dir, ema: bool = True):
     -------
     keras.Model
     """
+    from pathlib import Path
+
+    if Path(run_dir).is_file():
+        if not ema:
+            raise ValueError("an exported archive holds the EMA generator only: use ema=True")
+        from gan_study.export import load_exported
+
+        return load_exported(run_dir)
     from gan_study.training import load_generator as _load
 
     return _load(run_dir, ema=ema)

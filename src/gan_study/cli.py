@@ -372,6 +372,24 @@ def _run_evaluate(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------- export
+def _add_export(sub) -> None:
+    p = sub.add_parser(
+        "export",
+        help="pack a finished run's generator, model card and SHA-256 manifest into one archive",
+    )
+    p.add_argument("--run-dir", required=True, help="a finished run directory (gan-study train)")
+    p.add_argument("--out", default=None, help="the archive (default: <run-dir>.tar.gz)")
+    p.set_defaults(func=_run_export)
+
+
+def _run_export(args) -> int:
+    from gan_study import export
+
+    print(export.export_run(args.run_dir, args.out))
+    return 0
+
+
 # --------------------------------------------------------------------- book
 def _add_book(sub) -> None:
     p = sub.add_parser(
@@ -451,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"gan-study {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_data, _add_train, _add_evaluate, _add_book):
+    for add in (_add_data, _add_train, _add_evaluate, _add_export, _add_book):
         add(sub)
     return parser
 

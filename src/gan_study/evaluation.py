@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_study import classifier as classifier_mod
-from gan_study import corruptions, heldout, memorisation, metrics, store
+from gan_study import corruptions, heldout, memorisation, metrics, model_card, store
 
 #: Version of the metrics.json layout; a file with another version is recomputed.
 SCHEMA_VERSION = 3
@@ -732,6 +732,8 @@ def evaluate_run(
         except json.JSONDecodeError:
             cached = None  # a damaged file is recomputed and replaced
         if isinstance(cached, dict) and cached.get("cache_key") == key:
+            if not (run_dir / model_card.CARD_FILE).is_file():
+                model_card.write_model_card(run_dir)
             return cached
 
     fake, labels = generated_images(run_dir, data, n=n, seed=seed, ema=ema)
@@ -755,6 +757,7 @@ def evaluate_run(
         cache_key=key,
     )
     store.atomic_write_json(out_path, result)
+    model_card.write_model_card(run_dir)  # now with the measured metrics
     return result
 
 

@@ -85,7 +85,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gan_study import losses, paths
+from gan_study import losses, model_card, paths
 from gan_study.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -1200,6 +1200,9 @@ def train(
                         "source": "in-memory arrays" if in_memory else config.source,
                         "split": None if in_memory else config.split,
                         "n_train": int(len(images)),
+                        "class_counts": None
+                        if labels is None
+                        else np.bincount(np.asarray(labels).ravel(), minlength=7).tolist(),
                         "fingerprint": fingerprint,
                     },
                     "environment": env,
@@ -1309,6 +1312,7 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
             bar.update(1)
     _atomic_write_bytes(run_dir / "samples" / "final_ema.png", sample(trainer.G_ema))
     _save_model_atomic(trainer.G, run_dir / "generator.keras")
+    model_card.write_model_card(run_dir)  # rewritten with the metrics once evaluated
     _save_model_atomic(trainer.G_ema, run_dir / FINISHED_MARKER)  # last: marks the run finished
     return run_dir
 
