@@ -159,10 +159,17 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
     run = tmp_path / "run"
     run.mkdir()
     fingerprint = real_training.data_fingerprint(data.train.images, data.train.labels)
-    (run / "config.json").write_text(json.dumps({"data": {"fingerprint": fingerprint}}))
+    from gan_study.config import TrainConfig
+
+    stored = TrainConfig(model="cdcgan").resolved().to_dict()
+    (run / "config.json").write_text(
+        json.dumps({"config": stored, "data": {"fingerprint": fingerprint, "n_train": 100}})
+    )
     (run / "generator_ema.keras").write_bytes(b"weights v1")
     res = evaluation.evaluate_run(run, n=60, seed=1, clf=clf)
     assert (run / "metrics.json").is_file()
+    card = (run / "MODEL_CARD.md").read_text()  # rewritten with the measured metrics
+    assert "Held-out FD (N = 20 per side, 3 disjoint repeats" in card
     on_disk = json.loads((run / "metrics.json").read_text())
     assert on_disk["n"] == 60 and on_disk["seed"] == 1 and on_disk["model"] == "cdcgan"
     assert on_disk == json.loads(json.dumps(res))
