@@ -46,6 +46,8 @@ def test_evaluate_run_reuses_metrics_only_for_the_same_classifier(tmp_path, monk
     monkeypatch.setattr(gan_study, "training", fake_training, raising=False)
     monkeypatch.setattr(gan_study.data, "load", lambda **kw: toy)
     monkeypatch.setattr(evaluation, "evaluate_images", fake_evaluate_images)
+    # the fake metrics are too thin for a model card; cards have their own tests
+    monkeypatch.setattr(evaluation.model_card, "write_model_card", lambda run_dir: None)
 
     def default_classifier(data):
         raise AssertionError("an explicit classifier must be used, not the default one")
@@ -55,7 +57,12 @@ def test_evaluate_run_reuses_metrics_only_for_the_same_classifier(tmp_path, monk
     run = tmp_path / "run"
     run.mkdir()
     fingerprint = real_training.data_fingerprint(images, split.labels)
-    (run / "config.json").write_text(json.dumps({"data": {"fingerprint": fingerprint}}))
+    from gan_study.config import TrainConfig
+
+    stored = TrainConfig(model="dcgan").resolved().to_dict()
+    (run / "config.json").write_text(
+        json.dumps({"config": stored, "data": {"fingerprint": fingerprint, "n_train": 4}})
+    )
     (run / "generator_ema.keras").write_bytes(b"weights")
     short = types.SimpleNamespace(name="classifier-e2", path=tmp_path / "classifier-e2")
     long = types.SimpleNamespace(name="classifier-e30", path=tmp_path / "classifier-e30")
