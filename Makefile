@@ -1,5 +1,6 @@
 # gan-study: `make book` renders the report, `make test` runs the tests.
-# Both create the virtual environment (.venv) and install what they need first.
+# Both create the virtual environment (.venv) and install what they need first,
+# and download HAM10000 into the data root when it is not complete there.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +11,7 @@ TF_EXTRA ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cp
 PROFILE ?= standard
 MATHJAX_DIR := book/_mathjax
 
-.PHONY: setup book test test-unit lint bench clean
+.PHONY: setup data book test test-unit lint bench clean
 
 setup: $(VENV)/.installed-$(TF_EXTRA) $(MATHJAX_DIR)/tex-chtml.js
 
@@ -27,7 +28,12 @@ $(MATHJAX_DIR)/tex-chtml.js:
 	mv .mathjax-npm.tmp/node_modules/mathjax/es5 $(MATHJAX_DIR).tmp && mv $(MATHJAX_DIR).tmp $(MATHJAX_DIR)
 	rm -rf .mathjax-npm.tmp
 
-book: setup
+# HAM10000 from the Harvard Dataverse into $$GAN_STUDY_DATA_DIR (default data/raw): about
+# 2.8 GB, resumable, MD5-checked; nothing is downloaded when the data is already complete.
+data: setup
+	$(BIN)/gan-study data --download
+
+book: data
 	$(BIN)/gan-study book --profile $(PROFILE)
 
 # The unit tests run a second time under another BLAS kernel family (AVX2's
@@ -37,7 +43,7 @@ book: setup
 OTHER_NUMERICS := OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} OPENBLAS_NUM_THREADS=1 \
 	OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 
-test: setup
+test: data
 	$(BIN)/python -m pytest
 	env $(OTHER_NUMERICS) $(BIN)/python -m pytest tests/unit
 

@@ -1,4 +1,4 @@
-"""Command line: ``gan-study data | train | evaluate | book``.
+"""Command line: ``gan-study data | train | evaluate | export | book``.
 
 Each subcommand is a thin wrapper: it parses arguments, calls one function of
 the package and prints the result. All logic lives in the modules. The
@@ -73,24 +73,67 @@ def _add_data(sub) -> None:
         help="processed-array cache (default: $GAN_STUDY_CACHE_DIR or data/processed)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--download",
+        action="store_true",
+        help="download HAM10000 (Harvard Dataverse, or $GAN_STUDY_DATA_URL) into the data root "
+        "and unpack it, then stop; resumable, MD5-checked, a no-op when the data is complete",
+    )
     p.set_defaults(func=_run_data)
 
 
 def _run_data(args) -> int:
     from gan_study import data
 
-    summary = data.summarize(
-        source=args.source,
-        split=args.split,
-        image_size=args.size,
-        data_dir=args.data_dir,
-        cache_dir=args.cache_dir,
-    )
+    if args.download:
+        return _run_download(args.data_dir)
+    try:
+        summary = data.summarize(
+            source=args.source,
+            split=args.split,
+            image_size=args.size,
+            data_dir=args.data_dir,
+            cache_dir=args.cache_dir,
+        )
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{exc}{_download_hint(args)}") from None
     if args.json:
         _print_json(summary)
     else:
         print(data.format_summary(summary))
     return 0
+
+
+def _run_download(data_dir: str | None) -> int:
+    from gan_study import paths
+    from gan_study.data import download
+
+    try:
+        download.download_ham10000(data_dir)
+    except download.DownloadError as exc:
+        raise UserError(str(exc), code=1) from None
+    except KeyboardInterrupt:
+        folder = paths.data_root(data_dir) / download.DOWNLOADS_FOLDER
+        raise Interrupted(
+            f"interrupted; what was received is kept as .part files in {folder}: "
+            "run the same command again to resume"
+        ) from None
+    return 0
+
+
+def _download_hint(args) -> str:
+    """``; gan-study data --download ...`` when HAM10000 is what is missing, else ``""``."""
+    from gan_study import paths
+    from gan_study.data import download, ham10000
+
+    if args.source != "ham10000":
+        return ""
+    folder = paths.data_root(args.data_dir) / ham10000.DATASET_FOLDER
+    if download.complete_images(folder) is not None:
+        return ""
+    if args.data_dir:
+        return f"; or run `gan-study data --download --data-dir {args.data_dir}` to download it"
+    return "; or run `gan-study data --download` (or `make data`) to download it"
 
 
 # -------------------------------------------------------------------- train

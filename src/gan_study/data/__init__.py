@@ -8,6 +8,7 @@ The public names live here; the submodules hold one concern each:
 ``splits``         the lesion-disjoint split and the official DermaMNIST one
 ``cache``          the processed-array cache (atomic ``.npz`` files)
 ``medmnist``       the official DermaMNIST ``.npz`` (downloaded with pooch)
+``download``       HAM10000 from the Harvard Dataverse (resumable, MD5-checked)
 ``tensors``        scaling to [-1, 1] and shuffled training batches
 ``dataset``        :func:`load`, :func:`summarize`, :func:`format_summary`
 =================  =========================================================
@@ -28,6 +29,7 @@ from gan_study.data.dataset import (
     load,
     summarize,
 )
+from gan_study.data.download import download_ham10000
 from gan_study.data.ham10000 import load_metadata
 from gan_study.data.splits import (
     SPLITS,
@@ -59,6 +61,7 @@ __all__ = [
     "LesionData",
     "Split",
     "dermamnist_split",
+    "download_ham10000",
     "duplicate_pairs",
     "format_summary",
     "ham10000_arrays",
