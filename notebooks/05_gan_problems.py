@@ -49,7 +49,6 @@ n_eval = 1000  # generated and real images per evaluation
 classifier_epochs = 20  # epochs of the real-data classifier (its features score the runs)
 
 # %%
-import dataclasses
 import functools
 
 import keras
@@ -57,27 +56,34 @@ import numpy as np
 import pandas as pd
 
 from gan_study import classifier, data, models, plots, problems, study, training
-from gan_study.config import TrainConfig
 
 plots.set_style()
 lesions = data.load(image_size=image_size, data_dir=data_dir)
-base = TrainConfig(
-    model="dcgan",
-    epochs=problem_epochs,
-    batch_size=batch_size,
-    seed=seed,
+# every GAN run of this chapter, by experiment (`gan-study runs --list` lists the same)
+planned = problems.chapter_configs(
     image_size=image_size,
+    seed=seed,
+    seeds=seeds,
     max_train_images=max_train_images,
+    problem_epochs=problem_epochs,
+    batch_size=batch_size,
+    collapse_epochs=collapse_epochs,
+    moderate_lr_g=moderate_lr_g,
+    collapse_lr_g=collapse_lr_g,
+    collapse_lr_d=collapse_lr_d,
+    strong_d_lr_d=strong_d_lr_d,
+    grid_learning_rates=grid_learning_rates,
+    grid_batch_sizes=grid_batch_sizes,
 )
 
 # train (or reuse) a run of this chapter and return its directory
 run = functools.partial(training.train, data_dir=data_dir, progress=False)
-reference = run(base)
+reference = run(planned.reference)
 train_subset = data.take_subset(lesions.train.images, max_train_images)
 plots.glue_value("n_subset", len(train_subset), ",d")
 plots.glue_value("problem_epochs", problem_epochs)
 plots.glue_value("batch_size", batch_size)
-plots.glue_value("base_lr", base.resolved().lr_g, "g")
+plots.glue_value("base_lr", planned.reference.resolved().lr_g, "g")
 plots.glue_value("n_classes", len(data.CLASS_NAMES), "d")
 
 # %% [markdown]
@@ -163,7 +169,7 @@ plots.show_markdown(
 # and the discriminator's outputs epoch by epoch.
 
 # %%
-minimax = run(dataclasses.replace(base, loss="minimax"))
+minimax = run(planned.minimax)
 runs_by_loss = {"non-saturating": reference, "minimax": minimax}
 plots.glue_figure(
     "fig-problems-loss-curves",
@@ -247,19 +253,7 @@ plots.glue_figure(
 # to another.
 
 # %%
-longer = dataclasses.replace(base, epochs=collapse_epochs)
-settings = {
-    f"reference (lr_g = {base.resolved().lr_g:g})": run(longer),
-    f"faster G (lr_g = {moderate_lr_g:g})": run(
-        dataclasses.replace(longer, lr_g=moderate_lr_g, lr_d=collapse_lr_d)
-    ),
-    f"much faster G (lr_g = {collapse_lr_g:g})": run(
-        dataclasses.replace(longer, lr_g=collapse_lr_g, lr_d=collapse_lr_d)
-    ),
-    f"minimax, strong D (lr_d = {strong_d_lr_d:g})": run(
-        dataclasses.replace(longer, loss="minimax", lr_d=strong_d_lr_d)
-    ),
-}
+settings = {label: run(config) for label, config in planned.collapse.items()}
 judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
 pick = np.random.default_rng(seed).permutation(len(lesions.test.images))[:n_eval]
 real_eval = lesions.test.images[np.sort(pick)]
@@ -357,7 +351,7 @@ plots.glue_figure(
 # they still move in the second half of training.
 
 # %%
-seed_runs = {s: run(dataclasses.replace(base, seed=s)) for s in seeds}
+seed_runs = {s: run(config) for s, config in planned.seeds.items()}
 histories = {s: training.load_history(r) for s, r in seed_runs.items()}
 plots.glue_figure(
     "fig-problems-seeds",
@@ -408,10 +402,7 @@ plots.glue_value("g_trend_median", late_trend.median(), ".3f")
 # better; training images in place of the generated ones give the floor.
 
 # %%
-grid_runs = {
-    (c.lr_g, c.batch_size): run(c)
-    for c in problems.hyperparameter_configs(base, grid_learning_rates, grid_batch_sizes)
-}
+grid_runs = {key: run(config) for key, config in planned.grid.items()}
 scored = problems.grid_heldout_fd(grid_runs, lesions, judge, n=n_eval, seed=seed)
 fd, floor = scored["fd"], scored["floor"]
 fd_table = fd.unstack()

@@ -112,7 +112,7 @@ grid = RunGrid(
     snapshot_every=gan_snapshot_every,
     recipe=gan_recipe,
 )
-references = [grid.config("cdcgan", s) for s in grid.seeds]  # trained in chapters 3 and 4
+references = scarce_data.reference_configs(grid)  # the cdcgan runs of chapters 3 and 4
 gan_config = references[0]
 generator = training.load_generator(training.train(gan_config, data_dir=data_dir, progress=False))
 arm_labels = data.take_subset(lesions.train.labels, arm_max_train_images)

@@ -1,4 +1,4 @@
-"""Command line: ``gan-study data | train | evaluate | export | book``.
+"""Command line: ``gan-study data | train | evaluate | export | book | runs``.
 
 Each subcommand is a thin wrapper: it parses arguments, calls one function of
 the package and prints the result. All logic lives in the modules. The
@@ -502,6 +502,69 @@ def _run_book(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------- runs
+def _add_runs(sub) -> None:
+    p = sub.add_parser(
+        "runs",
+        help="list every GAN run a book build of a profile trains, with its gan-study train line",
+        description=(
+            "List every GAN run that `gan-study book --profile P -p NAME VALUE ...` trains or "
+            "reuses, once each, in book order, so that a scheduler can train them beforehand "
+            "with gan-study train (the build then reuses them). --list prints one JSON object "
+            'per line: {"name": run directory name, "chapters": notebooks that use it, '
+            '"config": every TrainConfig field, "command": the gan-study train line}; '
+            "--commands prints only the command lines."
+        ),
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--list", action="store_true", help="one JSON object per run and line")
+    what.add_argument(
+        "--commands", action="store_true", help="one gan-study train command per run and line"
+    )
+    p.add_argument("--profile", default="standard", help="quick, standard (default) or full")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override a parameter as gan-study book -p does (repeatable)",
+    )
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="data root, passed on to every command; chapter 6's scarce-data runs are sized "
+        "from its training split (default: $GAN_STUDY_DATA_DIR or data/raw)",
+    )
+    p.add_argument(
+        "--n-train",
+        type=int,
+        default=None,
+        metavar="N",
+        help="images of the training split, instead of counting them in the data",
+    )
+    p.set_defaults(func=_run_runs)
+
+
+def _run_runs(args) -> int:
+    import shlex
+
+    from gan_study import run_plan
+
+    if args.n_train is not None and args.n_train < 1:
+        raise UserError(f"--n-train must be a positive integer, got {args.n_train}")
+    runs = run_plan.planned_runs(
+        args.profile, args.parameter, n_train=args.n_train, data_dir=args.data_dir
+    )
+    if args.list:
+        lines = [run_plan.plan_line(run, data_dir=args.data_dir) for run in runs]
+    else:
+        lines = [shlex.join(run_plan.train_command(r.config, data_dir=args.data_dir)) for r in runs]
+    print("\n".join(lines))  # all or nothing: a run without a command line fails first
+    return 0
+
+
 # --------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -512,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"gan-study {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_data, _add_train, _add_evaluate, _add_export, _add_book):
+    for add in (_add_data, _add_train, _add_evaluate, _add_export, _add_book, _add_runs):
         add(sub)
     return parser
 

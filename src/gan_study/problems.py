@@ -22,6 +22,10 @@ one of them on our data with the study's own models and trainer:
 * :func:`hyperparameter_configs` — hyperparameter sensitivity: one configuration per
   (learning rate, batch size) pair, each scored by the Fréchet distance.
 
+:func:`chapter_configs` builds every GAN run of chapter 5 from the chapter's
+parameters, in one place, so that the chapter and the list of a profile's runs
+(:func:`gan_study.run_plan.profile_runs`) cannot disagree.
+
 References
 ----------
 .. [1] Goodfellow I. et al. "Generative adversarial nets." NeurIPS 2014.
@@ -37,9 +41,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from gan_study.config import TrainConfig
 
 GENERATOR_LOSSES = ("minimax", "nonsaturating")
 
@@ -628,3 +636,120 @@ def grid_heldout_fd(run_dirs: dict, data, classifier, *, n: int, seed: int = 0) 
     )
     fd = pd.Series({key: out["candidates"][str(key)]["mean"] for key in run_dirs})
     return {"fd": fd, "floor": out["floor"], "n": out["n"]}
+
+
+# ------------------------------------------------------- the chapter's runs
+@dataclasses.dataclass(frozen=True)
+class ChapterConfigs:
+    """Every GAN run chapter 5 trains, by experiment (:func:`chapter_configs`).
+
+    Parameters
+    ----------
+    reference : gan_study.config.TrainConfig
+        The DCGAN every experiment starts from (non-saturating loss).
+    minimax : gan_study.config.TrainConfig
+        The reference with the minimax generator loss (vanishing gradients).
+    collapse : dict
+        Row label -> configuration of the mode-collapse runs, the reference
+        trained longer first, then the three provoking runs.
+    seeds : dict
+        Seed -> the reference trained with that seed (non-convergence).
+    grid : dict
+        ``(learning rate, batch size)`` -> configuration of the sensitivity grid
+        (:func:`hyperparameter_configs`).
+    """
+
+    reference: TrainConfig
+    minimax: TrainConfig
+    collapse: dict[str, TrainConfig]
+    seeds: dict[int, TrainConfig]
+    grid: dict[tuple[float, int], TrainConfig]
+
+    def configs(self) -> list[TrainConfig]:
+        """Every configuration in the order the chapter trains it (repeats included)."""
+        return [
+            self.reference,
+            self.minimax,
+            *self.collapse.values(),
+            *self.seeds.values(),
+            *self.grid.values(),
+        ]
+
+
+def chapter_configs(
+    *,
+    image_size: int,
+    seed: int,
+    seeds: Sequence[int],
+    max_train_images: int | None,
+    problem_epochs: int,
+    batch_size: int,
+    collapse_epochs: int,
+    moderate_lr_g: float,
+    collapse_lr_g: float,
+    collapse_lr_d: float,
+    strong_d_lr_d: float,
+    grid_learning_rates: Iterable[float],
+    grid_batch_sizes: Iterable[int],
+) -> ChapterConfigs:
+    """The runs of chapter 5's experiments, from the chapter's parameters.
+
+    The chapter trains exactly these configurations, and
+    :func:`gan_study.run_plan.profile_runs` lists them; the keyword names are
+    those of the chapter's ``parameters`` cell.
+
+    Parameters
+    ----------
+    image_size, seed, max_train_images, batch_size
+        The reference run's :class:`~gan_study.config.TrainConfig` fields
+        (a DCGAN with the paper's loss and optimiser).
+    seeds : sequence of int
+        Seeds of the non-convergence runs.
+    problem_epochs : int
+        Epochs of every run except the mode-collapse ones.
+    collapse_epochs : int
+        Epochs of the mode-collapse runs.
+    moderate_lr_g, collapse_lr_g : float
+        Generator learning rates of the two runs with a faster generator.
+    collapse_lr_d : float
+        Their discriminator learning rate.
+    strong_d_lr_d : float
+        Discriminator learning rate of the minimax run with a strong discriminator.
+    grid_learning_rates, grid_batch_sizes : iterable
+        Rows and columns of the sensitivity grid.
+
+    Returns
+    -------
+    ChapterConfigs
+    """
+    from gan_study.config import TrainConfig
+
+    base = TrainConfig(
+        model="dcgan",
+        epochs=problem_epochs,
+        batch_size=batch_size,
+        seed=seed,
+        image_size=image_size,
+        max_train_images=max_train_images,
+    )
+    longer = dataclasses.replace(base, epochs=collapse_epochs)
+    collapse = {
+        f"reference (lr_g = {base.resolved().lr_g:g})": longer,
+        f"faster G (lr_g = {moderate_lr_g:g})": dataclasses.replace(
+            longer, lr_g=moderate_lr_g, lr_d=collapse_lr_d
+        ),
+        f"much faster G (lr_g = {collapse_lr_g:g})": dataclasses.replace(
+            longer, lr_g=collapse_lr_g, lr_d=collapse_lr_d
+        ),
+        f"minimax, strong D (lr_d = {strong_d_lr_d:g})": dataclasses.replace(
+            longer, loss="minimax", lr_d=strong_d_lr_d
+        ),
+    }
+    grid = hyperparameter_configs(base, grid_learning_rates, grid_batch_sizes)
+    return ChapterConfigs(
+        reference=base,
+        minimax=dataclasses.replace(base, loss="minimax"),
+        collapse=collapse,
+        seeds={s: dataclasses.replace(base, seed=s) for s in seeds},
+        grid={(c.lr_g, c.batch_size): c for c in grid},
+    )

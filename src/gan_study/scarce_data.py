@@ -9,7 +9,11 @@ standard profile). At each share the arms see only that nested subset
 so no arm ever draws on a real image it may not see. At the full share the
 study's reference cDCGAN runs (one per GAN seed) serve as they are.
 
-:func:`generators` trains or reuses the conditional runs and wraps them for
+:func:`reference_configs` picks the study's runs the chapter uses;
+:func:`shares` says, for every share, how many real images it holds and which
+conditional runs top it up (the one place that decides it, so the chapter and
+the list of a profile's runs, :func:`gan_study.run_plan.profile_runs`, agree);
+:func:`generators` trains or reuses those runs and wraps them for
 :func:`gan_study.augmentation.run_arms`; :func:`curve` runs every share and
 returns the scores and, per share, the paired effect of the GAN top-up against
 oversampling (:mod:`gan_study.effects`).
@@ -17,14 +21,55 @@ oversampling (:mod:`gan_study.effects`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from gan_study import augmentation, effects
 
+if TYPE_CHECKING:
+    from gan_study.config import RunGrid, TrainConfig
+
 #: The comparison the curve is about: GAN top-up against oversampling the same classes.
 HEADLINE = ("real_gan", "oversample")
+#: The model of the study's runs whose generators top up the arms (conditional: it
+#: draws images of a requested class).
+GAN_MODEL = "cdcgan"
+
+
+def reference_configs(grid: RunGrid) -> list[TrainConfig]:
+    """The study's runs of :data:`GAN_MODEL`, one per GAN seed, in the grid's seed order.
+
+    Parameters
+    ----------
+    grid : gan_study.config.RunGrid
+        The study's reference runs (chapters 3 and 4 train them).
+    """
+    return [grid.config(GAN_MODEL, s) for s in grid.seeds]
+
+
+@dataclasses.dataclass(frozen=True)
+class Share:
+    """One point of the curve (:func:`shares`).
+
+    Parameters
+    ----------
+    fraction : float
+        The share of the real training images.
+    n_real : int
+        Its number of real images.
+    configs : tuple of gan_study.config.TrainConfig
+        The conditional runs that top its arms up, one per GAN seed.
+    full : bool
+        Whether it is the full share (all arms) or a smaller one (the scarce arms).
+    """
+
+    fraction: float
+    n_real: int
+    configs: tuple[TrainConfig, ...]
+    full: bool
 
 
 def generators(configs: Sequence, *, data_dir=None) -> dict:
@@ -56,6 +101,77 @@ def subset_sizes(n_real: int, fractions: Sequence[float]) -> dict[float, int]:
         if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1:
             raise ValueError(f"fractions must lie in (0, 1], got {f!r}")
         out[float(f)] = max(1, round(float(f) * n_real))
+    return out
+
+
+def shares(
+    reference_configs: Sequence[TrainConfig],
+    fractions: Sequence[float],
+    *,
+    scarce_gan_seeds: Sequence[int],
+    n_train: int,
+    max_train_images: int | None = None,
+) -> list[Share]:
+    """Every share of the curve with the runs that top it up, the smallest share first.
+
+    The full share uses the reference runs as they are; a smaller share that
+    still holds every image the reference runs saw uses the reference runs of
+    ``scarce_gan_seeds``; a share below that retrains them on its own images
+    (:func:`gan_study.augmentation.scarce_gan_config`).
+
+    Parameters
+    ----------
+    reference_configs : sequence of gan_study.config.TrainConfig
+        The study's conditional runs, one per GAN seed (:func:`reference_configs`).
+    fractions : sequence of float
+        Shares of the real training images in (0, 1].
+    scarce_gan_seeds : sequence of int
+        The GAN seeds retrained at each smaller share (a subset of the reference seeds).
+    n_train : int
+        Images of the training split (``len(data.train.labels)``).
+    max_train_images : int, optional
+        The real images of the full share (default: the whole training split).
+
+    Returns
+    -------
+    list of Share
+        Sorted by fraction (the order :func:`curve` trains them: by the full
+        share, chapter 4 has trained the reference runs of the later seeds).
+
+    Raises
+    ------
+    ValueError
+        When a reference run saw real images outside the full share's, or a
+        scarce seed is not a reference seed.
+    """
+    from gan_study.data import subset_index
+
+    by_seed = {int(c.seed): c for c in reference_configs}
+    unknown = sorted(set(map(int, scarce_gan_seeds)) - set(by_seed))
+    if unknown:
+        raise ValueError(f"scarce_gan_seeds {unknown} are not among the reference runs' seeds")
+    n_real = len(subset_index(n_train, max_train_images))  # what take_subset keeps
+    for config in reference_configs:
+        seen = config.max_train_images or n_train
+        if seen > n_real:
+            raise ValueError(
+                f"the reference run {config.run_name()} saw {seen} real training images, more "
+                f"than the {n_real} the arms may use: lower gan_max_train_images or raise "
+                "arm_max_train_images"
+            )
+    full_images = min(c.max_train_images or n_train for c in reference_configs)
+    out = []
+    for fraction, n in sorted(subset_sizes(n_real, fractions).items()):
+        if n >= n_real:
+            configs = list(reference_configs)
+        elif n >= full_images:  # the reference runs saw no more than this share
+            configs = [by_seed[int(s)] for s in scarce_gan_seeds]
+        else:
+            configs = [
+                augmentation.scarce_gan_config(by_seed[int(s)], n, full_images)
+                for s in scarce_gan_seeds
+            ]
+        out.append(Share(fraction, n, tuple(configs), full=n >= n_real))
     return out
 
 
@@ -119,44 +235,24 @@ def curve(
         When a reference run saw real images outside the full share's, a scarce
         seed is not a reference seed, or the headline arms are missing.
     """
-    from gan_study.data import take_subset
-
     missing = [a for a in HEADLINE if a not in scarce_arms or a not in arms]
     if missing:
         raise ValueError(f"arms and scarce_arms must both include {', '.join(missing)}")
-    by_seed = {int(c.seed): c for c in reference_configs}
-    unknown = sorted(set(map(int, scarce_gan_seeds)) - set(by_seed))
-    if unknown:
-        raise ValueError(f"scarce_gan_seeds {unknown} are not among the reference runs' seeds")
-    n_real = len(take_subset(data.train.labels, max_train_images))
-    for config in reference_configs:
-        seen = config.max_train_images or len(data.train.labels)
-        if seen > n_real:
-            raise ValueError(
-                f"the reference run {config.run_name()} saw {seen} real training images, more "
-                f"than the {n_real} the arms may use: lower gan_max_train_images or raise "
-                "arm_max_train_images"
-            )
-    full_images = min(c.max_train_images or len(data.train.labels) for c in reference_configs)
+    planned = shares(
+        reference_configs,
+        fractions,
+        scarce_gan_seeds=scarce_gan_seeds,
+        n_train=len(data.train.labels),
+        max_train_images=max_train_images,
+    )
     frames, rows, predictions = [], [], {}
-    # the smaller shares first: by the full share, chapter 4 has trained the reference
-    # runs of the later seeds
-    for fraction, n in sorted(subset_sizes(n_real, fractions).items()):
-        if n >= n_real:
-            configs, arms_here = list(reference_configs), arms
-        elif n >= full_images:  # the reference runs saw no more than this share
-            configs, arms_here = [by_seed[int(s)] for s in scarce_gan_seeds], scarce_arms
-        else:
-            configs = [
-                augmentation.scarce_gan_config(by_seed[int(s)], n, full_images)
-                for s in scarce_gan_seeds
-            ]
-            arms_here = scarce_arms
-        gans = generators(configs, data_dir=data_dir)
+    for share in planned:
+        fraction, n = share.fraction, share.n_real
+        gans = generators(list(share.configs), data_dir=data_dir)
         results, preds = augmentation.run_arms(
             data,
             gans,
-            arms=arms_here,
+            arms=arms if share.full else scarce_arms,
             seeds=seeds,
             classifier_epochs=classifier_epochs,
             topup_target=topup_target,

@@ -175,3 +175,29 @@ def test_each_reference_run_is_trained_once_by_the_chapter_that_makes_it(book):
     for name in scarce:
         config = json.loads((paths.runs_dir() / name / "config.json").read_text())["config"]
         assert config["max_train_images"] < (grid.max_train_images or 10**9)
+
+
+def test_the_run_plan_lists_exactly_the_runs_the_quick_book_trains(book, real_data_root):
+    """``gan-study runs --profile quick --list`` names every GAN run the build made, no other.
+
+    The fixture builds the quick profile without overrides from ``real_data_root``;
+    the plan is made the same way. A run the build trained carries its chapter
+    in ``config.json`` (``environment.notebook``); the runs folder is the
+    session's own, so every run a chapter needs was trained by the build.
+    """
+    import json
+
+    from gan_study import paths, run_plan
+
+    made = set()
+    for path in paths.runs_dir().glob("*/config.json"):
+        meta = json.loads(path.read_text())
+        if "config" in meta and meta.get("environment", {}).get("notebook"):
+            made.add(path.parent.name)
+    plan = run_plan.planned_runs("quick", root=ROOT, data_dir=real_data_root)
+    listed = {run.name for run in plan}
+    assert len(listed) == len(plan)
+    assert made == listed, {
+        "trained by the book, not listed": sorted(made - listed),
+        "listed, not trained by the book": sorted(listed - made),
+    }
