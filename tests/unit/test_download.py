@@ -153,6 +153,24 @@ def no_retry_wait(monkeypatch):
     monkeypatch.setattr(download, "RETRY_WAIT_S", 0.0)
 
 
+@pytest.fixture(autouse=True)
+def no_split_list(monkeypatch):
+    """No test reaches GitHub: the split list is off unless a test serves its own."""
+    monkeypatch.setattr(download, "SPLIT_LIST", None)
+    monkeypatch.delenv(download.SPLIT_URL_ENV, raising=False)
+
+
+SPLIT_CSV = b"split,index,image_id\r\ntrain,0,ISIC_0000001\r\ntest,0,ISIC_0000002\r\n"
+
+
+def _serve_split_list(server: Server, monkeypatch, data: bytes = SPLIT_CSV) -> None:
+    server.blobs[99] = data
+    spec = download.SplitListFile(
+        f"{server.url}99", len(SPLIT_CSV), hashlib.md5(SPLIT_CSV).hexdigest()
+    )
+    monkeypatch.setattr(download, "SPLIT_LIST", spec)
+
+
 def _fetch(root: Path, server: Server, dist: Distribution, **kwargs) -> Path:
     return download.download_ham10000(
         root, base_url=server.url, files=dist.specs, progress=False, **kwargs
@@ -391,3 +409,43 @@ def test_cli_data_without_data_points_at_download(tmp_path, capsys):
     assert cli.main(["data", "--data-dir", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "GAN_STUDY_DATA_DIR" in err and "gan-study data --download" in err
+
+
+def test_the_split_list_is_fetched_checked_and_placed(tmp_path, server, monkeypatch, capsys):
+    dist = make_distribution()
+    server.blobs = dict(dist.blobs)
+    _serve_split_list(server, monkeypatch)
+    root = tmp_path / "root"
+
+    _fetch(root, server, dist)
+    assert (root / "splits" / "dermamnist_split_info.csv").read_bytes() == SPLIT_CSV
+    assert "dermamnist_split_info.csv is present" in capsys.readouterr().out
+    assert not (root / "downloads").exists()
+    _fetch(root, server, dist)  # complete now: nothing is asked again
+    assert len(server.asked(99)) == 1
+
+
+def test_a_corrupted_split_list_is_refused_and_not_placed(tmp_path, server, monkeypatch):
+    dist = make_distribution()
+    server.blobs = dict(dist.blobs)
+    _serve_split_list(server, monkeypatch, data=SPLIT_CSV.replace(b"test", b"tEst"))
+    root = tmp_path / "root"
+
+    with pytest.raises(DownloadError) as info:
+        _fetch(root, server, dist)
+    message = str(info.value)
+    assert "dermamnist_split_info.csv" in message and "save it by hand" in message
+    assert not (root / "splits").exists()
+    assert not list(root.rglob("*.part"))
+    assert (root / "HAM10000" / "images").is_dir()  # the images are kept: a rerun fetches the rest
+
+
+def test_the_split_list_address_can_be_overridden(tmp_path, server, monkeypatch):
+    dist = make_distribution()
+    server.blobs = dict(dist.blobs)
+    _serve_split_list(server, monkeypatch)
+    server.blobs[98] = server.blobs.pop(99)
+    monkeypatch.setenv(download.SPLIT_URL_ENV, f"{server.url}98")
+
+    download.download_split_list(tmp_path / "root", progress=False)
+    assert (tmp_path / "root" / "splits" / "dermamnist_split_info.csv").read_bytes() == SPLIT_CSV

@@ -41,8 +41,10 @@ Licences
 HAM10000 (images and metadata) is licensed CC BY-NC-SA 4.0: Tschandl P.,
 Rosendahl C., Kittler H., Sci. Data 5, 180161 (2018), doi:10.1038/sdata.2018.161.
 The DermaMNIST split list (MedMNIST v2, Yang J. et al., Sci. Data 10, 41 (2023))
-is CC BY-NC 4.0; it is *not* part of this download (see
-:func:`split_list_notice`).
+is CC BY-NC 4.0; it is not in the Dataverse archives, so
+:func:`download_split_list` fetches it from where Abhishek et al. (2025)
+publish it, at a fixed commit, MD5-checked (:data:`SPLIT_LIST`;
+``$GAN_STUDY_SPLIT_URL`` overrides its address).
 """
 
 from __future__ import annotations
@@ -99,8 +101,8 @@ LICENCE_NOTICE = (
     "    share-alike: everything derived from the images carries the same licence).\n"
     "    Tschandl P., Rosendahl C., Kittler H., Sci. Data 5, 180161 (2018),\n"
     "    doi:10.1038/sdata.2018.161; Harvard Dataverse doi:10.7910/DVN/DBW86T.\n"
-    "  DermaMNIST split list (splits/dermamnist_split_info.csv, not part of this download):\n"
-    "    CC BY-NC 4.0, MedMNIST v2, Yang J. et al., Sci. Data 10, 41 (2023).\n"
+    "  DermaMNIST split list (splits/dermamnist_split_info.csv, fetched from GitHub after the\n"
+    "    images): CC BY-NC 4.0, MedMNIST v2, Yang J. et al., Sci. Data 10, 41 (2023).\n"
     "By downloading you accept these terms."
 )
 
@@ -143,6 +145,28 @@ class RemoteFile:
         return f"{base_url.rstrip('/')}/{self.datafile_id}{self.query}"
 
 
+@dataclass(frozen=True)
+class SplitListFile:
+    """The DermaMNIST split list: where it is published, and what its bytes must be.
+
+    Attributes
+    ----------
+    url : str
+        Its address (overridden by ``$GAN_STUDY_SPLIT_URL``).
+    size : int
+        Size in bytes.
+    md5 : str
+        Hex MD5 of the file's bytes.
+    name : str
+        File name, under ``<root>/splits/``.
+    """
+
+    url: str
+    size: int
+    md5: str
+    name: str = PurePosixPath(DERMAMNIST_SPLIT_FILE).name
+
+
 HAM10000_FILES: tuple[RemoteFile, ...] = (
     RemoteFile(
         METADATA_FILE, 4338392, 690_218, "8f85fb1aa29d80a2797247e434deb79d", "?format=original"
@@ -155,6 +179,20 @@ HAM10000_FILES: tuple[RemoteFile, ...] = (
     ),
 )
 """The HAM10000 distribution on the Harvard Dataverse (doi:10.7910/DVN/DBW86T)."""
+
+SPLIT_URL_ENV = "GAN_STUDY_SPLIT_URL"
+"""Environment variable that overrides the address of :data:`SPLIT_LIST`."""
+
+SPLIT_LIST: SplitListFile | None = SplitListFile(
+    "https://raw.githubusercontent.com/kakumarabhishek/Corrected-Skin-Image-Datasets/"
+    "d15d70dc445c7f5960d8376f89512ea9079c4222/DermaMNIST/DermaMNIST_Analysis/"
+    "dermamnist_split_info.csv",
+    243_056,
+    "de620804ae7c2159c625a70351839fa9",
+)
+"""The official DermaMNIST assignment of the HAM10000 images (``split, index, image_id``),
+as published with Abhishek, Jain & Hamarneh (2025) at a fixed commit; size and MD5 are
+those of the copy the study was developed with. ``None`` skips it."""
 
 
 class _Transient(Exception):
@@ -225,6 +263,7 @@ def download_ham10000(
     found = complete_images(target)
     if found is not None:
         print(f"HAM10000 is already complete in {target} ({found:,} images): nothing to download.")
+        download_split_list(root, progress=progress, attempts=attempts)
         print(split_list_notice(root))
         return target
     _check_replaceable(target)
@@ -245,8 +284,58 @@ def download_ham10000(
     print(f"HAM10000 is ready in {target} ({count:,} images).")
     if not keep_archives:
         _remove_downloads(fetched, folder)
+    download_split_list(root, progress=progress, attempts=attempts)
     print(split_list_notice(root), flush=True)
     return target
+
+
+def download_split_list(
+    root: str | os.PathLike | None = None, *, progress: bool = True, attempts: int = 3
+) -> Path | None:
+    """Fetch the DermaMNIST split list into ``<root>/splits/`` unless it is there.
+
+    The file (:data:`SPLIT_LIST`, from ``$GAN_STUDY_SPLIT_URL`` when set) is
+    downloaded into ``<root>/downloads/``, checked against its size and MD5,
+    and only then moved into place.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        Data root; default :func:`gan_study.paths.data_root`.
+    progress : bool
+        Show a progress bar.
+    attempts : int
+        Transfers before giving up when the connection keeps breaking.
+
+    Returns
+    -------
+    Path or None
+        The split list's path, or None when :data:`SPLIT_LIST` is None.
+
+    Raises
+    ------
+    DownloadError
+        As :func:`fetch`; the message names the address and how to place the
+        file by hand.
+    """
+    spec = SPLIT_LIST
+    root = paths.data_root(root)
+    dest = root / DERMAMNIST_SPLIT_FILE
+    if spec is None or dest.is_file():
+        return dest if dest.is_file() else None
+    remote = RemoteFile(spec.name, 0, spec.size, spec.md5)
+    address = os.environ.get(SPLIT_URL_ENV, "") or spec.url
+    folder = _writable(root / DOWNLOADS_FOLDER)
+    print(f"Downloading the DermaMNIST split list from {address}", flush=True)
+    try:
+        got = fetch(remote, folder, base_url="", progress=progress, attempts=attempts, url=address)
+    except DownloadError as exc:
+        _remove_if_empty(folder)
+        raise DownloadError(f"{exc}; or save it by hand as {dest}") from None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(got, dest)
+    _remove_if_empty(folder)
+    return dest
 
 
 def resolve_base_url(base_url: str | None = None) -> str:
@@ -303,7 +392,7 @@ def split_list_notice(root: Path) -> str:
         return f"DermaMNIST split list: {path} is present (split='dermamnist' can be used)."
     return (
         f"DermaMNIST split list: {path} is ABSENT.\n"
-        "  It is not part of the HAM10000 download and cannot be derived from it, so it is not\n"
+        "  It is not part of the HAM10000 archives and cannot be derived from them, so it is not\n"
         "  made up here. Without it the study trains and evaluates on its own lesion-disjoint\n"
         "  split (split='lesion', the default), and source='dermamnist' (the official .npz\n"
         "  arrays) works too. What needs it is split='dermamnist' for source='ham10000' (the\n"
@@ -358,6 +447,7 @@ def fetch(
     base_url: str,
     progress: bool = True,
     attempts: int = 3,
+    url: str | None = None,
 ) -> Path:
     """Download one file into ``folder`` (resuming a ``.part``), check it, and return its path.
 
@@ -374,6 +464,8 @@ def fetch(
         Show a progress bar.
     attempts : int
         Transfers before giving up when the connection keeps breaking.
+    url : str, optional
+        The file's full address, instead of ``spec.url(base_url)``.
 
     Returns
     -------
@@ -388,7 +480,7 @@ def fetch(
         wrong size or MD5 (the file is deleted).
     """
     dest = folder / spec.name
-    url = spec.url(base_url)
+    url = url or spec.url(base_url)
     if dest.is_file():
         _verify(dest, spec, url)
         return dest
