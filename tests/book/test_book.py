@@ -1,12 +1,7 @@
-"""The quick-profile report end to end: built once per session, checked several ways.
-
-Needs the real data (``real_data_root``) and ``book/_mathjax`` (``make
-book/_mathjax/tex-chtml.js``). Sphinx warnings fail the build (``strict``).
-"""
+"""The quick-profile report end to end, checked several ways (``book``: tests/book/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,25 +13,6 @@ from gan_study import report
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def book(real_data_root, shared_cache_dir, tmp_path_factory):
-    """Build the quick profile once; yields the BuildResult."""
-    saved = {k: os.environ.get(k) for k in ("GAN_STUDY_DATA_DIR", "GAN_STUDY_CACHE_DIR")}
-    os.environ["GAN_STUDY_DATA_DIR"] = str(real_data_root)
-    os.environ["GAN_STUDY_CACHE_DIR"] = str(shared_cache_dir)
-    try:
-        result = report.build(
-            "quick", root=ROOT, build_dir=tmp_path_factory.mktemp("book"), strict=True, jobs=2
-        )
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    yield result
 
 
 def pages(html_dir: Path) -> list[Path]:
