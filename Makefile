@@ -11,7 +11,7 @@ TF_EXTRA ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cp
 PROFILE ?= standard
 MATHJAX_DIR := book/_mathjax
 
-.PHONY: setup data book test test-unit lint bench clean
+.PHONY: setup data book pdf test test-unit lint bench clean
 
 setup: $(VENV)/.installed-$(TF_EXTRA) $(MATHJAX_DIR)/tex-chtml.js
 
@@ -35,6 +35,11 @@ data: setup
 
 book: data
 	$(BIN)/gan-study book --profile $(PROFILE)
+
+# The book and, besides its HTML, the whole report as one PDF (_build/pdf/gan-study.pdf),
+# printed by headless Chromium: apt-get install chromium chromium-driver.
+pdf: data
+	$(BIN)/gan-study book --profile $(PROFILE) --pdf
 
 # The unit tests run a second time under another BLAS kernel family (AVX2's
 # Haswell kernels, unless the machine already pins OPENBLAS_CORETYPE) and one

@@ -467,6 +467,13 @@ def _add_book(sub) -> None:
         "--strict", action="store_true", help="Sphinx warnings fail the build (as in CI)"
     )
     p.add_argument("--no-html", action="store_true", help="execute the notebooks only")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the whole book to one PDF, BUILD_DIR/pdf/gan-study.pdf, which the "
+        "HTML then links; needs headless Chromium (apt-get install chromium chromium-driver) "
+        "and the pdf extra (selenium)",
+    )
     p.add_argument("--build-dir", default=None, help="build folder (default: _build)")
     p.add_argument(
         "-j",
@@ -482,6 +489,8 @@ def _add_book(sub) -> None:
 def _run_book(args) -> int:
     from gan_study import report
 
+    if args.pdf and args.no_html:
+        raise UserError("--pdf is printed from the HTML: it cannot go with --no-html")
     try:
         result = report.build(
             args.profile,
@@ -492,6 +501,7 @@ def _run_book(args) -> int:
             force=args.force,
             html=not args.no_html,
             jobs=args.jobs,
+            pdf=args.pdf,
         )
     except report.BuildInterrupted as exc:
         raise Interrupted(str(exc), code=128 + exc.signum) from None

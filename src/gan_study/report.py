@@ -762,6 +762,7 @@ class BuildResult:
     html_dir: Path
     executed: list[Executed]
     seconds: float
+    pdf: Path | None = None  # the whole book as one PDF, when built with pdf=True
 
     @property
     def index(self) -> Path:
@@ -1080,6 +1081,7 @@ def build(
     profiles: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     log: Callable[[str], None] = print,
     jobs: int = 1,
+    pdf: bool = False,
 ) -> BuildResult:
     """Execute the notebooks for ``profile`` and render the book.
 
@@ -1112,6 +1114,11 @@ def build(
         order :data:`PREREQUISITES` allows. Much of a small run is Python
         overhead (imports, tracing, saving) that a second core can overlap;
         the executed notebooks are the same as with ``jobs=1``.
+    pdf : bool
+        Also print the whole book to one PDF, ``build_dir/pdf/gan-study.pdf``
+        (:mod:`gan_study.pdf`: jupyter-book's single page, printed by
+        headless Chromium), which the HTML's introduction then links. Needs
+        ``html``.
 
     Returns
     -------
@@ -1121,12 +1128,17 @@ def build(
     ------
     NotebookFailed
         A notebook raised (the others running at the time finish first).
+    BuildError
+        Also when ``pdf`` and the PDF could not be made (no Chromium, say);
+        the HTML is built all the same, without the link.
     BuildInterrupted
         SIGINT or SIGTERM: the notebooks being executed are stopped with
         their worker processes and kernels, without stamps.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    if pdf and not html:
+        raise ValueError("pdf=True needs html=True: the PDF is printed from the book's HTML")
     start = time.perf_counter()
     root = Path(root).resolve()
     build_dir = Path(build_dir) if build_dir is not None else root / BUILD_DIR
@@ -1137,12 +1149,28 @@ def build(
         notebooks, params, build_dir / "executed", root=root, force=force, jobs=jobs, log=log
     )
     html_dir = build_dir / "html"
+    pdf_path, pdf_error = None, None
     if html:
-        log("building the HTML with jupyter-book ...")
         stage = stage_book(root, build_dir / "book", executed)
+        if pdf:  # first, so that the HTML can link the PDF (gan_study.pdf)
+            from gan_study import pdf as _pdf
+
+            log("printing the whole book to one PDF (single page, headless Chromium) ...")
+            try:
+                pdf_path = _pdf.make_pdf(
+                    stage, build_dir / "pdf" / _pdf.PDF_NAME, strict=strict, log=log
+                )
+                _pdf.offer_download(stage, pdf_path)
+            except _pdf.PdfError as exc:  # the HTML keeps the note on how to make it
+                pdf_error = exc
+        log("building the HTML with jupyter-book ...")
         build_html(stage, html_dir, strict=strict)
         log(f"the report: {html_dir / 'index.html'}")
-    return BuildResult(html_dir, executed, time.perf_counter() - start)
+    if pdf_error is not None:
+        raise BuildError(
+            f"no PDF: {pdf_error}\nThe HTML report was built anyway: {html_dir / 'index.html'}"
+        ) from pdf_error
+    return BuildResult(html_dir, executed, time.perf_counter() - start, pdf=pdf_path)
 
 
 # ---------------------------------------------------------------- environment
