@@ -1,6 +1,7 @@
 """Training throughput of the study's trainer against a plain tutorial loop.
 
-What it measures (DCGAN, 28 px, batch 128 unless told otherwise):
+What it measures (DCGAN, 28 px, batch 128 unless told otherwise; ``--size`` 32 or 64
+for larger images):
 
 1. images/s of :mod:`gan_study.training`'s train step (median over timed
    steps after warm-up; each step is synchronised by reading its losses);
@@ -30,6 +31,7 @@ Run it on a quiet machine; the figures are printed, never asserted::
 
     python bench/train_throughput.py            # real 28 px lesion split
     python bench/train_throughput.py --synthetic
+    python bench/train_throughput.py --size 64 --no-bf16
     python bench/train_throughput.py --input --batch-size 32 --epochs 6
     python bench/train_throughput.py --precision seed_baseline,dcgan,cdcgan,wgan_gp \\
         --batch-size 32 --steps 100 --rounds 3
@@ -98,7 +100,9 @@ def _batches(images: np.ndarray, batch_size: int, count: int):
     ]
 
 
-def _trainer_runner(precision: str, batches, batch_size: int, model: str = "dcgan"):
+def _trainer_runner(
+    precision: str, batches, batch_size: int, model: str = "dcgan", image_size: int = 28
+):
     import keras
     import tensorflow as tf
 
@@ -109,7 +113,9 @@ def _trainer_runner(precision: str, batches, batch_size: int, model: str = "dcga
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy(precision)
     try:
-        config = TrainConfig(model=model, batch_size=batch_size, mixed_precision=precision)
+        config = TrainConfig(
+            model=model, batch_size=batch_size, mixed_precision=precision, image_size=image_size
+        )
         config = config.validate()
         trainer = _Trainer(config)
     finally:
@@ -127,11 +133,13 @@ def _trainer_runner(precision: str, batches, batch_size: int, model: str = "dcga
     return trainer, run
 
 
-def _precision_comparison(batches, batch_size: int, models, warmup: int, steps: int, rounds: int):
+def _precision_comparison(
+    batches, batch_size: int, models, warmup: int, steps: int, rounds: int, image_size: int = 28
+):
     """Median ms/step of each model under float32 and mixed_bfloat16, alternating rounds."""
     for model in models:
         runners = {
-            p: _trainer_runner(p, batches, batch_size, model)[1]
+            p: _trainer_runner(p, batches, batch_size, model, image_size)[1]
             for p in ("float32", "mixed_bfloat16")
         }
         times: dict[str, list[float]] = {p: [] for p in runners}
@@ -149,7 +157,7 @@ def _precision_comparison(batches, batch_size: int, models, warmup: int, steps: 
         )
 
 
-def _tutorial_runner(batches, batch_size: int):
+def _tutorial_runner(batches, batch_size: int, image_size: int = 28):
     """The TensorFlow DCGAN tutorial's training step, written out, on our DCGAN."""
     import keras
     import tensorflow as tf
@@ -157,7 +165,7 @@ def _tutorial_runner(batches, batch_size: int):
     from gan_study import models
 
     keras.utils.set_random_seed(0)
-    generator, discriminator = models.dcgan(28)
+    generator, discriminator = models.dcgan(image_size)
     cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
     generator_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
     discriminator_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -206,14 +214,18 @@ def _tf_data_epoch(images, labels, batch_size: int, seed: int):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _input_comparison(images: np.ndarray, batch_size: int, epochs: int) -> None:
+def _input_comparison(
+    images: np.ndarray, batch_size: int, epochs: int, image_size: int = 28
+) -> None:
     """Seconds per training epoch with each input pipeline, alternating."""
     import tensorflow as tf
 
     from gan_study.data import epoch_batches
 
     labels = np.zeros(len(images), np.int64)
-    trainer, _ = _trainer_runner("float32", _batches(images, batch_size, 1), batch_size)
+    trainer, _ = _trainer_runner(
+        "float32", _batches(images, batch_size, 1), batch_size, image_size=image_size
+    )
     feeds = {
         "tf.data, prefetch": lambda seed: _tf_data_epoch(images, labels, batch_size, seed),
         "epoch_batches": lambda seed: (
@@ -250,6 +262,9 @@ def main(argv=None) -> int:
     parser.add_argument("--synthetic", action="store_true", help="random images, no data")
     parser.add_argument("--data-dir", default=None, help="data root ($GAN_STUDY_DATA_DIR)")
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument(
+        "--size", type=int, default=28, choices=(28, 32, 64), help="image side in pixels"
+    )
     parser.add_argument("--steps", type=int, default=20, help="timed steps per variant")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps (tracing)")
     parser.add_argument("--no-bf16", action="store_true", help="skip the mixed_bfloat16 run")
@@ -273,13 +288,15 @@ def main(argv=None) -> int:
     from gan_study.training import describe_device
 
     if args.synthetic:
-        images = np.random.default_rng(0).integers(0, 256, (2048, 28, 28, 3), dtype=np.uint8)
+        images = np.random.default_rng(0).integers(
+            0, 256, (2048, args.size, args.size, 3), dtype=np.uint8
+        )
         source = "synthetic uniform noise"
     else:
         from gan_study import data
 
         try:
-            images = data.load(image_size=28, data_dir=args.data_dir).train.images
+            images = data.load(image_size=args.size, data_dir=args.data_dir).train.images
         except FileNotFoundError as exc:
             print(
                 f"train_throughput: error: real data not found ({exc}); set "
@@ -293,24 +310,24 @@ def main(argv=None) -> int:
         f"TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {sys.version.split()[0]}"
     )
     print(
-        f"data: {source}; dcgan 28 px, batch {args.batch_size}; "
+        f"data: {source}; dcgan {args.size} px, batch {args.batch_size}; "
         f"median of {args.steps} steps after {args.warmup} warm-up"
     )
     if args.input:
-        _input_comparison(images, args.batch_size, args.epochs)
+        _input_comparison(images, args.batch_size, args.epochs, args.size)
         return 0
     if args.precision:
         models = [m.strip() for m in args.precision.split(",") if m.strip()]
         batches = _batches(images, args.batch_size, 8)
         _precision_comparison(
-            batches, args.batch_size, models, args.warmup, args.steps, args.rounds
+            batches, args.batch_size, models, args.warmup, args.steps, args.rounds, args.size
         )
         return 0
     batches = _batches(images, args.batch_size, 8)
 
-    trainer, ours = _trainer_runner("float32", batches, args.batch_size)
+    trainer, ours = _trainer_runner("float32", batches, args.batch_size, image_size=args.size)
     t_ours = statistics.median(_time_steps(ours, args.warmup, args.steps))
-    tutorial = _tutorial_runner(batches, args.batch_size)
+    tutorial = _tutorial_runner(batches, args.batch_size, args.size)
     t_tut = statistics.median(_time_steps(tutorial, args.warmup, args.steps))
 
     flops_g = _layer_forward_flops(trainer.G)
@@ -332,7 +349,7 @@ def main(argv=None) -> int:
         f"ratio {achieved / peak:.0%} (target >= 50%)"
     )
     if not args.no_bf16:
-        _, bf16 = _trainer_runner("mixed_bfloat16", batches, args.batch_size)
+        _, bf16 = _trainer_runner("mixed_bfloat16", batches, args.batch_size, image_size=args.size)
         t_bf = statistics.median(_time_steps(bf16, args.warmup, args.steps))
         print(
             f"mixed_bfloat16    : {t_bf * 1e3:8.1f} ms/step  {b / t_bf:8.1f} images/s "
