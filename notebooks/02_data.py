@@ -149,6 +149,8 @@ plots.glue_value(
     "nv_follow_up", (meta.loc[meta["dx"] == "nv", "dx_type"] == "follow_up").mean(), ".0%"
 )
 plots.glue_figure("fig-data-meta", plots.metadata_by_class(meta, data.CLASS_NAMES))
+
+# %%
 summary = (
     meta.groupby("dx")
     .agg(
@@ -270,6 +272,8 @@ leak, leak_by_class = classifier.leak_scores(
 plots.show_markdown(plots.markdown_table(leak.round(3), index=True))
 plots.glue_value("classifier_epochs", classifier_epochs)
 plots.glue_value("classifier_px", f"{classifier_image_size} x {classifier_image_size}")
+
+# %%
 for key in ("seen", "unseen"):
     row = leak.loc[f"DermaMNIST, lesion {key}"]
     plots.glue_value(f"acc_{key}", row.accuracy, ".3f")

@@ -78,6 +78,8 @@ from gan_study import data, models, plots, problems, profiles, study, training
 from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
+
+# %%
 grid = RunGrid(
     models=gan_models,
     seeds=gan_seeds,
@@ -135,23 +137,7 @@ for k, name in enumerate(data.CLASS_NAMES):
 
 # %%
 configs = grid.configs(seeds=[seed])
-defaults = pd.DataFrame(
-    [
-        {
-            "model": c.model,
-            "conditional": models.DEFAULTS[c.model]["conditional"],
-            "loss": c.loss,
-            "optimizer": c.optimizer,
-            "lr (G / D)": f"{c.lr_g:g} / {c.lr_d:g}",
-            "Adam betas": f"{c.beta_1:g}, {c.beta_2:g}" if c.optimizer == "adam" else "",
-            "D steps per G step": c.n_critic,
-            "defaults from": models.DEFAULTS[c.model]["reference"],
-            "recipe": study.recipe_text(c),
-        }
-        for c in (config.resolved() for config in configs)
-    ]
-)
-display(defaults)
+display(study.defaults_table(configs))
 
 # %% [markdown]
 # Training all four (or finding them already trained):

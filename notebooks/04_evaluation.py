@@ -69,10 +69,8 @@ gan_recipe = {"cdcgan": {"class_balance": 1.0}}
 classifier_epochs = 20  # its training epochs (its features score the runs)
 
 # %%
-import numpy as np
 import pandas as pd
 from IPython.display import display
-from myst_nb import glue
 
 from gan_study import (
     classifier,
@@ -81,15 +79,15 @@ from gan_study import (
     memorisation,
     metrics,
     plots,
-    problems,
     profiles,
     ranking,
     study,
-    training,
 )
 from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
+
+# %%
 grid = RunGrid(
     models=gan_models,
     seeds=gan_seeds,
@@ -205,32 +203,12 @@ plots.glue_value("split_name", f"{source} / {split}")
 # the repeats.
 
 # %%
-metric_titles = {
-    "fd.value": "FD (lower is better)",
-    "fd_inf.value": "FD$_\\infty$ (lower is better)",
-    "kid.mean": "KID (lower is better)",
-    "precision_recall.precision": "precision (higher is better)",
-    "precision_recall.recall": "recall (higher is better)",
-    "density_coverage.density": "density (near 1 is best)",
-    "density_coverage.coverage": "coverage (higher is better)",
-    "diversity.fake_ssim_mean": "pairwise SSIM (lower = more diverse)",
-}
-table_names = {
-    "fd.value": "FD",
-    "fd_inf.value": "FD-inf",
-    "kid.mean": "KID",
-    "precision_recall.precision": "precision",
-    "precision_recall.recall": "recall",
-    "density_coverage.density": "density",
-    "density_coverage.coverage": "coverage",
-    "diversity.fake_ssim_mean": "pairwise SSIM",
-}
 floors = study.floors(results.values())
 ladder = evaluation.corruption_references(lesions, judge, n=n_eval, seed=seed)
 ladder_lines = [(r["label"], r["mean"]) for r in ladder["references"]]
 references = {"fd.value": ladder_lines}
 fig = plots.metric_comparison(
-    tidy, metric_titles, floors=floors, references=references, order=models
+    tidy, study.METRIC_TITLES, floors=floors, references=references, order=models
 )
 plots.glue_figure("fig-metric-comparison", fig)
 
@@ -253,16 +231,11 @@ plots.glue_figure("fig-metric-comparison", fig)
 # ```
 
 # %%
-summary = study.summarize(tidy[tidy["metric"].isin(metric_titles)])
-table = summary.assign(metric=summary["metric"].map(table_names))
-table = table.pivot(index="model", columns="metric", values="mean").loc[models]
-table.loc["real vs real (floor)"] = {
-    table_names[k]: v[0] for k, v in floors.items() if k in table_names
-}
-for label, value in ladder_lines:
-    table.loc[label, "FD"] = value
-display(table[list(table_names.values())].round(3))
+summary = study.summarize(tidy[tidy["metric"].isin(study.METRIC_TITLES)])
+display(study.metric_table(summary, floors, ladder_lines, order=models).round(3))
 plots.show_markdown(study.unavailable_note(summary))
+
+# %%
 fd = summary[summary.metric == "fd.value"].set_index("model")
 best = fd["mean"].idxmin()
 fd_floor, fd_floor_sd = floors["fd.value"]
@@ -274,8 +247,9 @@ if fd.loc[best, "n"] > 1:
 plots.glue_value("best_fd", best_fd)
 plots.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd, ".2g"))
 plots.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floor, fd_floor_sd))
-for model in models:
-    plots.glue_value(f"fd_{model}", fd.loc[model, "mean"], ".1f")
+plots.glue_values({f"fd_{model}": fd.loc[model, "mean"] for model in models}, ".1f")
+
+# %%
 fd_ladder = dict(ladder_lines)
 plots.glue_value("fd_blur_half", fd_ladder["blur 0.5 px"], ".2f")
 plots.glue_value("fd_blur_one", fd_ladder["blur 1 px"], ".2f")
@@ -428,11 +402,10 @@ near_table.columns = [c.split(".")[1] for c in near_table.columns]
 near_table.loc["held-out real (test vs train)"] = pd.Series(near_floor)
 flat = study.flat_image_similarity(gan_train)
 near_table.loc["flat image of the mean colour"] = pd.Series(flat)
-display(
-    near_table.rename(columns={"ssim_mean": "SSIM", "pixel_accuracy_mean": "pixel accuracy"}).round(
-        3
-    )
-)
+near_labels = {"ssim_mean": "SSIM", "pixel_accuracy_mean": "pixel accuracy"}
+display(near_table.rename(columns=near_labels).round(3))
+
+# %%
 plots.glue_value("ssim_flat", flat["ssim_mean"], ".3f")
 plots.glue_value("pixacc_flat", flat["pixel_accuracy_mean"], ".1%")
 plots.glue_value("ssim_floor", near_floor["ssim_mean"], ".3f")
@@ -479,26 +452,13 @@ for model in models:
 #    easiest to see.
 
 # %%
-mem = study.summarize(
-    tidy[
-        tidy.metric.isin(
-            [
-                "memorization.pixel.median_ratio",
-                "memorization.features.median_ratio",
-                "data_copying.ct",
-                "data_copying_pixel.ct",
-            ]
-        )
-    ]
-)
+mem = study.summarize(tidy[tidy.metric.isin(study.MEMORISATION_METRICS)])
 mem_table = mem.pivot(index="model", columns="metric", values="mean").loc[models]
 display(mem_table.round(3))
 plots.show_markdown(study.unavailable_note(mem))
-for model in models:
-    plots.glue_value(
-        f"ratio_{model}", mem_table.loc[model, "memorization.pixel.median_ratio"], ".2f"
-    )
-    plots.glue_value(f"ct_{model}", mem_table.loc[model, "data_copying.ct"], ".1f")
+ratios, cts = mem_table["memorization.pixel.median_ratio"], mem_table["data_copying.ct"]
+plots.glue_values({f"ratio_{model}": ratios[model] for model in models}, ".2f")
+plots.glue_values({f"ct_{model}": cts[model] for model in models}, ".1f")
 
 # %% [markdown]
 # Median distance ratios in pixel space: `seed_baseline`
@@ -517,6 +477,8 @@ samples = {
     m: study.generated_sample(seed0.loc[m, "run_dir"], n_eval, seed=seed, data_dir=data_dir)
     for m in models
 }
+
+# %%
 distances = {}
 for model, (images, _) in samples.items():
     d = metrics.memorization_distances(

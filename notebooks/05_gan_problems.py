@@ -59,8 +59,9 @@ from gan_study import classifier, data, models, plots, problems, study, training
 
 plots.set_style()
 lesions = data.load(image_size=image_size, data_dir=data_dir)
-# every GAN run of this chapter, by experiment (`gan-study runs --list` lists the same)
-planned = problems.chapter_configs(
+
+# %%
+planned = problems.chapter_configs(  # every GAN run of this chapter (`gan-study runs --list`)
     image_size=image_size,
     seed=seed,
     seeds=seeds,
@@ -76,6 +77,7 @@ planned = problems.chapter_configs(
     grid_batch_sizes=grid_batch_sizes,
 )
 
+# %%
 # train (or reuse) a run of this chapter and return its directory
 run = functools.partial(training.train, data_dir=data_dir, progress=False)
 reference = run(planned.reference)
@@ -122,8 +124,9 @@ for name, generator in [
         generator, fresh, train_subset, seed=seed, **settings
     )
 plots.glue_figure("fig-problems-probe", plots.gradient_probe(probes))
-last = {name: p.iloc[-1] for name, p in probes.items()}
-trained = last[f"after {problem_epochs} epochs"]
+
+# %%
+trained = probes[f"after {problem_epochs} epochs"].iloc[-1]
 plots.glue_value("probe_steps", probe_steps)
 plots.glue_value("probe_d_fake", trained.d_fake, ".3f")
 plots.glue_value("probe_d_acc", trained.d_accuracy, ".1%")
@@ -132,19 +135,7 @@ plots.glue_value(
     trained.grad_norm_nonsaturating / max(trained.grad_norm_minimax, 1e-30),
     ",.0f",
 )
-plots.show_markdown(
-    plots.markdown_table(
-        pd.DataFrame(
-            {
-                "generator": list(last),
-                "D accuracy": [f"{r.d_accuracy:.1%}" for r in last.values()],
-                "mean D(G(z))": [f"{r.d_fake:.3g}" for r in last.values()],
-                "‖∇‖ minimax": [f"{r.grad_norm_minimax:.3g}" for r in last.values()],
-                "‖∇‖ non-saturating": [f"{r.grad_norm_nonsaturating:.3g}" for r in last.values()],
-            }
-        )
-    )
-)
+plots.show_markdown(plots.markdown_table(problems.probe_table(probes)))
 
 # %% [markdown]
 # ```{glue:figure} fig-problems-probe
@@ -183,6 +174,8 @@ plots.glue_value("mm_grad_last", curves["minimax"].grad_norm_g.iloc[-1], ".3g")
 plots.glue_value("ns_grad_last", curves["non-saturating"].grad_norm_g.iloc[-1], ".3g")
 plots.glue_value("mm_dfake_last", curves["minimax"].d_fake.iloc[-1], ".3f")
 plots.glue_value("ns_dfake_last", curves["non-saturating"].d_fake.iloc[-1], ".3f")
+
+# %%
 samples = np.concatenate(
     [training.generate(training.load_generator(r), 8, seed=seed) for r in (reference, minimax)]
 )
@@ -270,6 +263,8 @@ for key, row in zip(("ref", "mod", "prov", "strong"), scores.itertuples(), stric
     plots.glue_value(f"{key}_classes", row.effective_classes, ".2f")
     plots.glue_value(f"{key}_verdict", problems.collapse_verdict(scores.loc[row.Index], ref).text)
 plots.glue_value("real_ssim", ref.ssim_real, ".3f")
+
+# %%
 plots.glue_value("moderate_lr_g", moderate_lr_g, "g")
 plots.glue_value("moderate_ratio", moderate_lr_g / collapse_lr_d, "g")
 plots.glue_value("collapse_lr_g", collapse_lr_g, "g")
@@ -360,6 +355,8 @@ plots.glue_figure(
         ["d_loss", "g_loss", "d_real", "d_fake"],
     ),
 )
+
+# %%
 osc = problems.oscillation_summary(histories, ["d_loss", "g_loss", "d_fake"])
 plots.show_markdown(plots.markdown_table(osc.round(4)))
 final_g = osc[osc.column == "g_loss"].final

@@ -98,6 +98,8 @@ from gan_study import (
 from gan_study.config import RunGrid
 
 plots.set_style()
+
+# %%
 lesions = data.load(source, split, image_size, data_dir)
 names = list(data.CLASS_NAMES)
 grid = RunGrid(
@@ -113,12 +115,21 @@ grid = RunGrid(
     recipe=gan_recipe,
 )
 references = scarce_data.reference_configs(grid)  # the cdcgan runs of chapters 3 and 4
+
+# %%
 gan_config = references[0]
 generator = training.load_generator(training.train(gan_config, data_dir=data_dir, progress=False))
 arm_labels = data.take_subset(lesions.train.labels, arm_max_train_images)
 counts = np.bincount(arm_labels, minlength=len(names))
 added = augmentation.top_up_counts(counts, topup_target)
 test_counts = np.bincount(lesions.test.labels, minlength=len(names))
+table = pd.DataFrame(
+    {"class": names, "real training images": counts, "added by the top-up arms": added,
+     "test images": test_counts}
+)  # fmt: skip
+plots.show_markdown(plots.markdown_table(table))
+
+# %%
 plots.glue_value("topup_target", topup_target, ",d")
 plots.glue_value("n_seeds", len(seeds), "d")
 plots.glue_value("n_gan_seeds", len(references), "d")
@@ -129,11 +140,6 @@ plots.glue_value("ci_level", augmentation.CONFIDENCE, ".0%")
 plots.glue_value("n_added", int(added.sum()), ",d")
 plots.glue_value("n_train_real", len(arm_labels), ",d")
 plots.glue_value("n_test", len(lesions.test.labels), ",d")
-table = pd.DataFrame(
-    {"class": names, "real training images": counts, "added by the top-up arms": added,
-     "test images": test_counts}
-)  # fmt: skip
-plots.show_markdown(plots.markdown_table(table))
 
 # %% [markdown]
 # The table gives the class counts of the real training images, the number of
@@ -158,7 +164,6 @@ results, effect, predictions = scarce_data.curve(
     lesions,
     references,
     fractions,
-    arms=augmentation.ARMS,
     scarce_arms=scarce_arms,
     scarce_gan_seeds=scarce_gan_seeds,
     seeds=seeds,
@@ -170,6 +175,8 @@ results, effect, predictions = scarce_data.curve(
     data_dir=data_dir,
     class_names=names,
 )
+
+# %%
 full = results[results.fraction == max(fractions)]
 summary = augmentation.summarize_arms(
     full, predictions=predictions[max(fractions)], class_names=names, n_boot=n_boot
@@ -320,6 +327,12 @@ paths = np.concatenate(
 )
 judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
 p_mel = judge.predict_proba(paths)[:, mel]
+p_start, p_end = p_mel.reshape(interpolation_rows, -1)[:, [0, -1]].mean(axis=0)
+plots.glue_value("p_mel_start", p_start, ".2f")
+plots.glue_value("p_mel_end", p_end, ".2f")
+plots.glue_value("interpolation_rows", interpolation_rows)
+
+# %%
 plots.glue_figure(
     "fig-synthetic-label-path",
     plots.image_grid(
@@ -331,10 +344,6 @@ plots.glue_figure(
 )
 latent = interpolation.latent_path(generator, z[0], z[1], mel, interpolation_steps)
 plots.glue_figure("fig-synthetic-latent-path", plots.image_grid(latent, interpolation_steps))
-p_start, p_end = p_mel.reshape(interpolation_rows, -1)[:, [0, -1]].mean(axis=0)
-plots.glue_value("p_mel_start", p_start, ".2f")
-plots.glue_value("p_mel_end", p_end, ".2f")
-plots.glue_value("interpolation_rows", interpolation_rows)
 
 # %% [markdown]
 # ```{glue:figure} fig-synthetic-label-path

@@ -54,6 +54,8 @@ from gan_study.config import RunGrid
 
 plots.set_style()
 lesions = data.load(source, split, image_size, data_dir)
+
+# %%
 grid = RunGrid(
     models=gan_models,
     seeds=gan_seeds,
@@ -67,6 +69,8 @@ grid = RunGrid(
     recipe=gan_recipe,
 )
 gan_config = grid.config(gan_model)  # the first seed's run, trained in chapter 3
+
+# %%
 gan_run = training.train(gan_config, data_dir=data_dir, progress=False)
 generator = training.load_generator(gan_run)
 plots.glue_value("gan_model", gan_model)

@@ -91,6 +91,25 @@ def glue_value(name: str, value, fmt: str | None = None) -> None:
     glue(name, format(value, fmt) if fmt else value, display=False)
 
 
+def glue_values(values: Mapping[str, object], fmt: str | None = None) -> None:
+    """Store several numbers or texts for ``{glue:text}``, all formatted alike.
+
+    Parameters
+    ----------
+    values : mapping of str to object
+        Glue key -> value, glued in the mapping's order with :func:`glue_value`.
+    fmt : str, optional
+        Format of every value (e.g. ``".3f"``); ``None`` glues them as they are.
+
+    Returns
+    -------
+    None
+        Nothing, so a call at the end of a cell displays nothing.
+    """
+    for name, value in values.items():
+        glue_value(name, value, fmt)
+
+
 def markdown_table(df: pd.DataFrame, index: bool = False) -> str:
     """A pipe table of ``df`` as Markdown (MyST roles in cells stay live in the book)."""
     frame = df.reset_index() if index else df

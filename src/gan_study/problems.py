@@ -40,7 +40,7 @@ References
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -234,6 +234,34 @@ def discriminator_sharpening_probe(
         if step % probe_every == 0 or step == steps:
             rows.append(measure(step))
     return pd.DataFrame(rows)
+
+
+def probe_table(probes: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The last measurement of each probe, as chapter 5 shows it.
+
+    Parameters
+    ----------
+    probes : mapping of str to pandas.DataFrame
+        Generator name -> :func:`discriminator_sharpening_probe`'s measurements.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per probe, in the mapping's order, of formatted text:
+        ``generator``, ``D accuracy`` (a percentage), ``mean D(G(z))`` and the
+        two gradient norms ``‖∇‖ minimax`` and ``‖∇‖ non-saturating`` (three
+        significant digits).
+    """
+    last = {name: p.iloc[-1] for name, p in probes.items()}
+    return pd.DataFrame(
+        {
+            "generator": list(last),
+            "D accuracy": [f"{r.d_accuracy:.1%}" for r in last.values()],
+            "mean D(G(z))": [f"{r.d_fake:.3g}" for r in last.values()],
+            "‖∇‖ minimax": [f"{r.grad_norm_minimax:.3g}" for r in last.values()],
+            "‖∇‖ non-saturating": [f"{r.grad_norm_nonsaturating:.3g}" for r in last.values()],
+        }
+    )
 
 
 # ------------------------------------------------------------- mode collapse

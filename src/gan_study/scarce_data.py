@@ -180,7 +180,7 @@ def curve(
     reference_configs: Sequence,
     fractions: Sequence[float],
     *,
-    arms: Sequence[str],
+    arms: Sequence[str] = augmentation.ARMS,
     scarce_arms: Sequence[str],
     scarce_gan_seeds: Sequence[int],
     seeds: Sequence[int],
@@ -203,8 +203,8 @@ def curve(
         generators, and the base of the retrained ones).
     fractions : sequence of float
         Shares of the real training images in (0, 1].
-    arms : sequence of str
-        The arms at the full share.
+    arms : sequence of str, default :data:`gan_study.augmentation.ARMS`
+        The arms at the full share (default: every arm).
     scarce_arms : sequence of str
         The arms at smaller shares (they must include both arms of :data:`HEADLINE`).
     scarce_gan_seeds : sequence of int

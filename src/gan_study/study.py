@@ -544,6 +544,39 @@ FLOOR_KEYS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: Chapter 4's distribution metrics (keys of :func:`flatten_metrics`), with the
+#: title of each one's panel in the comparison figure.
+METRIC_TITLES: dict[str, str] = {
+    "fd.value": "FD (lower is better)",
+    "fd_inf.value": "FD$_\\infty$ (lower is better)",
+    "kid.mean": "KID (lower is better)",
+    "precision_recall.precision": "precision (higher is better)",
+    "precision_recall.recall": "recall (higher is better)",
+    "density_coverage.density": "density (near 1 is best)",
+    "density_coverage.coverage": "coverage (higher is better)",
+    "diversity.fake_ssim_mean": "pairwise SSIM (lower = more diverse)",
+}
+#: The same metrics' short names, the columns of :func:`metric_table`.
+METRIC_NAMES: dict[str, str] = {
+    "fd.value": "FD",
+    "fd_inf.value": "FD-inf",
+    "kid.mean": "KID",
+    "precision_recall.precision": "precision",
+    "precision_recall.recall": "recall",
+    "density_coverage.density": "density",
+    "density_coverage.coverage": "coverage",
+    "diversity.fake_ssim_mean": "pairwise SSIM",
+}
+#: Chapter 4's copying proxies: the median distance ratios in pixel and feature
+#: space and the data-copying statistic C_T in feature and pixel space.
+MEMORISATION_METRICS = (
+    "memorization.pixel.median_ratio",
+    "memorization.features.median_ratio",
+    "data_copying.ct",
+    "data_copying_pixel.ct",
+)
+
+
 def floors(results: Iterable[Mapping]) -> dict[str, tuple[float, float]]:
     """The real-versus-real reference of each metric, over a set of evaluations.
 
@@ -1219,3 +1252,77 @@ def recipe_text(config) -> str:
         if name != "snapshot_every" and getattr(config, name) != default
     ]
     return ", ".join(changed) or "none"
+
+
+def defaults_table(configs: Iterable) -> pd.DataFrame:
+    """Chapter 3's table of the settings each model trains with, one row per run.
+
+    Parameters
+    ----------
+    configs : iterable of gan_study.config.TrainConfig
+        The runs to describe; each is resolved first, so the table shows the
+        defaults of the model's paper as the trainer applies them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``conditional``, ``loss``, ``optimizer``,
+        ``lr (G / D)``, ``Adam betas`` (empty for another optimiser),
+        ``D steps per G step``, ``defaults from`` (the paper) and ``recipe``
+        (what the run changes, :func:`recipe_text`).
+    """
+    from gan_study.models import DEFAULTS
+
+    return pd.DataFrame(
+        [
+            {
+                "model": c.model,
+                "conditional": DEFAULTS[c.model]["conditional"],
+                "loss": c.loss,
+                "optimizer": c.optimizer,
+                "lr (G / D)": f"{c.lr_g:g} / {c.lr_d:g}",
+                "Adam betas": f"{c.beta_1:g}, {c.beta_2:g}" if c.optimizer == "adam" else "",
+                "D steps per G step": c.n_critic,
+                "defaults from": DEFAULTS[c.model]["reference"],
+                "recipe": recipe_text(c),
+            }
+            for c in (config.resolved() for config in configs)
+        ]
+    )
+
+
+def metric_table(
+    summary: pd.DataFrame,
+    floors: Mapping[str, tuple[float, float]],
+    ladder: Iterable[tuple[str, float]],
+    *,
+    order: Sequence[str],
+    names: Mapping[str, str] = METRIC_NAMES,
+) -> pd.DataFrame:
+    """Chapter 4's table of the distribution metrics: each model's mean, the floor and the ladder.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`summarize` of the tidy metrics (columns ``model``, ``metric``, ``mean``).
+    floors : mapping
+        :func:`floors`: metric key -> ``(mean, spread)`` of its real-versus-real reference.
+    ladder : iterable of (str, float)
+        The corruption ladder's held-out FD: ``(label, mean FD)`` per corruption.
+    order : sequence of str
+        The models, in the order of the rows.
+    names : mapping of str to str, default :data:`METRIC_NAMES`
+        Metric key -> column name; the table has these columns, in this order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model (its mean over seeds), then ``real vs real (floor)``
+        and one row per rung of the ladder (its FD only; the other columns NaN).
+    """
+    table = summary.assign(metric=summary["metric"].map(names))
+    table = table.pivot(index="model", columns="metric", values="mean").loc[list(order)]
+    table.loc["real vs real (floor)"] = {names[k]: v[0] for k, v in floors.items() if k in names}
+    for label, value in ladder:
+        table.loc[label, names["fd.value"]] = value
+    return table[list(names.values())]

@@ -230,3 +230,25 @@ def test_collapse_table_scores_the_raw_generator_of_each_run(tmp_path):
     expected = problems.collapse_scores(fake, real, clf, seed=3)
     assert table.loc["b"].to_dict() == pytest.approx(expected)
     assert set(table.columns) >= {"ssim_fake", "recall", "coverage", "effective_classes"}
+
+
+def test_probe_table_formats_the_last_measurement_of_each_probe():
+    def probe(acc, fake, mm, ns):
+        first = {"step": 0, "d_real": 0.5, "d_fake": 0.5, "d_accuracy": 0.5}
+        first |= {"grad_norm_minimax": 1.0, "grad_norm_nonsaturating": 1.0}
+        last = {"step": 200, "d_real": 0.9, "d_fake": fake, "d_accuracy": acc}
+        last |= {"grad_norm_minimax": mm, "grad_norm_nonsaturating": ns}
+        return pd.DataFrame([first, last])
+
+    table = problems.probe_table(
+        {"untrained": probe(0.5, 0.25, 2.0, 3.0), "trained": probe(0.995, 1.23456e-4, 1e-5, 7.5)}
+    )
+    assert list(table["generator"]) == ["untrained", "trained"]
+    assert list(table.columns[1:]) == [
+        "D accuracy",
+        "mean D(G(z))",
+        "‖∇‖ minimax",
+        "‖∇‖ non-saturating",
+    ]
+    assert table.iloc[1].tolist() == ["trained", "99.5%", "0.000123", "1e-05", "7.5"]
+    assert table.iloc[0, 1] == "50.0%"

@@ -85,6 +85,17 @@ def test_each_share_gets_a_generator_that_saw_only_its_images(recorded, tmp_path
     assert list(table["real images"]) == ["10", "40"] and "verdict" in table
 
 
+def test_the_full_share_trains_every_arm_by_default(recorded, tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_STUDY_RUNS_DIR", str(tmp_path))
+    results, effect, _ = scarce_data.curve(
+        _data(), _refs(), [1.0], scarce_arms=["oversample", "real_gan"], scarce_gan_seeds=[0],
+        seeds=[0, 1], classifier_epochs=1, topup_target=30, n_boot=20, margin=0.02,
+        class_names=NAMES,
+    )  # fmt: skip
+    assert set(results.arm) == set(augmentation.ARMS)
+    assert list(effect.fraction) == [1.0]
+
+
 def test_bad_curves_are_refused(recorded):
     kw = dict(arms=augmentation.ARMS, scarce_arms=["oversample", "real_gan"], scarce_gan_seeds=[0],
               seeds=[0], classifier_epochs=1, topup_target=30, margin=0.02, class_names=NAMES)  # fmt: skip

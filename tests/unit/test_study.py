@@ -440,3 +440,51 @@ def test_recipe_text_names_what_a_run_changes():
     assert study.recipe_text(TrainConfig(model="dcgan", snapshot_every=4)) == "none"
     balanced = TrainConfig(model="cdcgan", class_balance=1.0, lr_warmup=10)
     assert study.recipe_text(balanced) == "lr_warmup 10, class_balance 1.0"
+
+
+def test_defaults_table_shows_each_run_resolved_with_its_recipe(keras):
+    from gan_study.config import TrainConfig
+
+    configs = [
+        TrainConfig(model="seed_baseline"),
+        TrainConfig(model="wgan_gp", lr_g=5e-4),
+        TrainConfig(model="cdcgan", class_balance=1.0),
+    ]
+    table = study.defaults_table(configs).set_index("model")
+    assert list(table.index) == ["seed_baseline", "wgan_gp", "cdcgan"]
+    assert table.loc["seed_baseline", "optimizer"] == "rmsprop"
+    assert table.loc["seed_baseline", "Adam betas"] == ""  # not an Adam run
+    assert table.loc["wgan_gp", "lr (G / D)"].startswith("0.0005 / ")
+    assert table.loc["wgan_gp", "D steps per G step"] == 5
+    assert table.loc["wgan_gp", "loss"] == "wgan-gp"
+    assert table.loc["cdcgan", "Adam betas"] == "0.5, 0.999"
+    assert bool(table.loc["cdcgan", "conditional"]) and not table.loc["wgan_gp", "conditional"]
+    assert table.loc["cdcgan", "recipe"] == "class_balance 1.0"
+    assert table.loc["seed_baseline", "recipe"] == "none"
+    assert "Radford" not in table.loc["seed_baseline", "defaults from"]
+
+
+def test_metric_table_rows_models_then_floor_then_ladder():
+    summary = pd.DataFrame(
+        {
+            "model": ["a", "a", "b", "b"],
+            "metric": ["fd.value", "kid.mean", "fd.value", "kid.mean"],
+            "mean": [10.0, 0.5, 20.0, 0.7],
+        }
+    )
+    floors = {"fd.value": (1.0, 0.1), "kid.mean": (0.01, 0.0), "nearest_real.ssim_mean": (0.4, 0)}
+    names = {"kid.mean": "KID", "fd.value": "FD"}
+    ladder = [("blur 0.5 px", 2.0), ("blur 1 px", 3.0)]
+    table = study.metric_table(summary, floors, ladder, order=("b", "a"), names=names)
+    assert list(table.index) == ["b", "a", "real vs real (floor)", "blur 0.5 px", "blur 1 px"]
+    assert list(table.columns) == ["KID", "FD"]
+    assert table.loc["b", "FD"] == 20.0 and table.loc["a", "KID"] == 0.5
+    assert table.loc["real vs real (floor)", "FD"] == 1.0
+    assert table.loc["real vs real (floor)", "KID"] == 0.01
+    assert table.loc["blur 1 px", "FD"] == 3.0 and np.isnan(table.loc["blur 1 px", "KID"])
+
+
+def test_chapter_4_metric_lists_agree_with_the_floors():
+    assert study.METRIC_TITLES.keys() == study.METRIC_NAMES.keys()
+    assert set(study.METRIC_TITLES) <= set(study.FLOOR_KEYS)
+    assert not set(study.MEMORISATION_METRICS) & set(study.METRIC_TITLES)

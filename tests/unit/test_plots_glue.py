@@ -1,0 +1,32 @@
+"""Unit tests for the glue helpers of gan_study.plots (what the chapters store for the prose)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gan_study import plots
+
+myst_nb = pytest.importorskip("myst_nb")
+
+
+@pytest.fixture
+def glued(monkeypatch):
+    """The ``(name, value, display)`` of every ``myst_nb.glue`` call, in order."""
+    calls = []
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display=True: calls.append((name, value, display))
+    )
+    return calls
+
+
+def test_glue_value_formats_and_hides(glued):
+    plots.glue_value("n", 1234, ",d")
+    plots.glue_value("name", "dcgan")
+    assert glued == [("n", "1,234", False), ("name", "dcgan", False)]
+
+
+def test_glue_values_glues_each_in_order_with_one_format(glued):
+    plots.glue_values({"b": 0.125, "a": 2.0}, ".2f")
+    plots.glue_values({"raw": 3})
+    plots.glue_values({})
+    assert glued == [("b", "0.12", False), ("a", "2.00", False), ("raw", 3, False)]
