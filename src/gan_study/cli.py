@@ -444,15 +444,9 @@ def _add_book(sub) -> None:
             "build the HTML report into _build/html."
         ),
     )
-    p.add_argument("--profile", default="standard", help="quick, standard (default) or full")
-    p.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="override a parameter: NAME (every notebook that has it) or NOTEBOOK.NAME; "
+    _add_profile_options(
+        p,
+        "override a parameter: NAME (every notebook that has it) or NOTEBOOK.NAME; "
         "VALUE is read as a Python/JSON literal, else as a string (repeatable)",
     )
     p.add_argument(
@@ -512,6 +506,20 @@ def _run_book(args) -> int:
     return 0
 
 
+def _add_profile_options(p, parameter_help: str) -> None:
+    """``--profile`` and the repeatable ``-p NAME VALUE`` of ``book`` and ``runs``."""
+    p.add_argument("--profile", default="standard", help="quick, standard (default) or full")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help=parameter_help,
+    )
+
+
 # --------------------------------------------------------------------- runs
 def _add_runs(sub) -> None:
     p = sub.add_parser(
@@ -531,16 +539,7 @@ def _add_runs(sub) -> None:
     what.add_argument(
         "--commands", action="store_true", help="one gan-study train command per run and line"
     )
-    p.add_argument("--profile", default="standard", help="quick, standard (default) or full")
-    p.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="override a parameter as gan-study book -p does (repeatable)",
-    )
+    _add_profile_options(p, "override a parameter as gan-study book -p does (repeatable)")
     p.add_argument(
         "--data-dir",
         default=None,

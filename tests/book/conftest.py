@@ -7,6 +7,7 @@ book/_mathjax/tex-chtml.js``). Sphinx warnings fail the build (``strict``).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,41 @@ def book(real_data_root, shared_cache_dir, tmp_path_factory):
             else:
                 os.environ[k] = v
     yield result
+
+
+def _require_browser(purpose: str, modules: dict[str, str]) -> None:
+    """Skip unless headless Chromium, its driver and ``modules`` are here.
+
+    ``modules`` maps an importable package to the extra that installs it. With
+    ``GAN_STUDY_REQUIRE_BROWSER=1`` (``.ci/run`` sets it once Chromium is
+    installed) a missing piece fails the test instead, so CI cannot pass by
+    skipping it.
+    """
+    missing = [
+        name
+        for name, found in (
+            ("chromium", shutil.which("chromium") or shutil.which("chromium-browser")),
+            ("chromedriver", shutil.which("chromedriver")),
+        )
+        if not found
+    ]
+    for module, extra in modules.items():
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(f"the {module} package (pip install -e '.[{extra}]')")
+    if not missing:
+        return
+    why = (
+        f"{purpose}: {', '.join(missing)} not found "
+        "(Debian: apt-get install chromium chromium-driver)"
+    )
+    if os.environ.get("GAN_STUDY_REQUIRE_BROWSER", "") == "1":
+        pytest.fail(why + " (GAN_STUDY_REQUIRE_BROWSER=1 demands it)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def require_browser():
+    """:func:`_require_browser`, for the tests that drive headless Chromium."""
+    return _require_browser

@@ -15,9 +15,7 @@ fails instead, as tests/book/test_quiz_browser.py does.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
@@ -26,28 +24,6 @@ import pytest
 from gan_study import pdf
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
-
-
-def _missing() -> str | None:
-    """Why the PDF cannot be printed and read here, or None."""
-    missing = [
-        name
-        for name, found in (
-            ("chromium", shutil.which("chromium") or shutil.which("chromium-browser")),
-            ("chromedriver", shutil.which("chromedriver")),
-        )
-        if not found
-    ]
-    for module, extra in (("selenium", "pdf"), ("pypdf", "dev")):
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(f"the {module} package (pip install -e '.[{extra}]')")
-    if not missing:
-        return None
-    return (
-        f"cannot print the book to PDF: {', '.join(missing)} not found (Debian: {pdf.INSTALL_HINT})"
-    )
 
 
 def _plain(text: str) -> str:
@@ -64,13 +40,9 @@ def _title(page: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def printed(book, tmp_path_factory):
+def printed(book, tmp_path_factory, require_browser):
     """The session book printed once: (pdf path, log lines, reader, plain text of each page)."""
-    why = _missing()
-    if why is not None:
-        if os.environ.get("GAN_STUDY_REQUIRE_BROWSER", "") == "1":
-            pytest.fail(why + " (GAN_STUDY_REQUIRE_BROWSER=1 demands it)")
-        pytest.skip(why)
+    require_browser("cannot print the book to PDF", {"selenium": "pdf", "pypdf": "dev"})
     from pypdf import PdfReader
 
     stage = book.html_dir.parent / "book"  # report.build keeps the staged source there

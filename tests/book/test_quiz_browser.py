@@ -33,36 +33,10 @@ pytestmark = [pytest.mark.book, pytest.mark.slow]
 PAGE = Path("notebooks") / "07_classroom.html"
 
 
-def _missing_browser() -> str | None:
-    """Why no browser test can run here, or None when Chromium, its driver and Selenium exist."""
-    missing = [
-        name
-        for name, found in (
-            ("chromium", shutil.which("chromium") or shutil.which("chromium-browser")),
-            ("chromedriver", shutil.which("chromedriver")),
-        )
-        if not found
-    ]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package (pip install -e '.[dev]')")
-    if not missing:
-        return None
-    return (
-        f"no headless browser for the quiz test: {', '.join(missing)} not found "
-        "(Debian: apt-get install chromium chromium-driver)"
-    )
-
-
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def browser(tmp_path_factory, require_browser):
     """Headless Chromium via Selenium; skips (fails with GAN_STUDY_REQUIRE_BROWSER=1) without."""
-    why = _missing_browser()
-    if why is not None:
-        if os.environ.get("GAN_STUDY_REQUIRE_BROWSER", "") == "1":
-            pytest.fail(why + " (GAN_STUDY_REQUIRE_BROWSER=1 demands it)")
-        pytest.skip(why)
+    require_browser("no headless browser for the quiz test", {"selenium": "dev"})
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
