@@ -1,6 +1,6 @@
 """The PDF step's pure parts: print options, the print stylesheet, errors, the HTML's note.
 
-The real print (Chromium, the quick book) is tests/book/test_pdf.py.
+The real print (Chromium, the quick book) is tests/book/test_book_pdf.py.
 """
 
 from __future__ import annotations
