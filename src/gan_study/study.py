@@ -1225,7 +1225,26 @@ def class_memorisation(
         raise ValueError(f"no run of {model!r} in the grid")
     table = pd.concat(frames).drop(columns="note").set_index("class")
     table = table.apply(pd.to_numeric, errors="coerce")
+    table = table[sorted(table.columns, key=_memorisation_column_rank)]
     return table.groupby(level=0, sort=False).mean()
+
+
+def _memorisation_column_rank(column: str) -> tuple:
+    """Sort key: counts, the ratio, each percentile's shares (generated first), then Z_U.
+
+    ``metrics.json`` stores rows with sorted keys, so a table built from a
+    stored file must be put back in the order the computation gives.
+    """
+    fixed = {"n_fake": 0, "n_heldout": 1, "median_ratio": 2}
+    if column in fixed:
+        return (fixed[column], 0.0, 0, column)
+    for side, name in enumerate(("fake_below_p", "heldout_below_p")):
+        if column.startswith(name):
+            try:
+                return (3, float(column[len(name) :]), side, column)
+            except ValueError:
+                break
+    return (4 if column == "z_u" else 5, 0.0, 0, column)
 
 
 def ordinals(numbers: Sequence[int]) -> str:

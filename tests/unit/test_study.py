@@ -488,3 +488,27 @@ def test_chapter_4_metric_lists_agree_with_the_floors():
     assert study.METRIC_TITLES.keys() == study.METRIC_NAMES.keys()
     assert set(study.METRIC_TITLES) <= set(study.FLOOR_KEYS)
     assert not set(study.MEMORISATION_METRICS) & set(study.METRIC_TITLES)
+
+
+def test_class_memorisation_keeps_the_computed_column_order_after_a_json_round_trip():
+    """metrics.json stores rows with sorted keys; the table must not depend on that."""
+    import json
+
+    from gan_study import memorisation
+
+    rng = np.random.default_rng(0)
+    names = ["a", "b"]
+    fresh = memorisation.per_class_memorisation(
+        rng.random(40), rng.integers(0, 2, 40), rng.random(40), rng.integers(0, 2, 40), names
+    )
+    rows = fresh.to_dict(orient="records")
+    stored = json.loads(json.dumps(rows, sort_keys=True, default=float))
+    runs = pd.DataFrame({"model": ["m", "m"], "run_dir": ["r0", "r1"]})
+    results = {
+        "r0": {"memorization_by_class": {"pixel": rows}},
+        "r1": {"memorization_by_class": {"pixel": stored}},
+    }
+    from_fresh = study.class_memorisation({"r0": results["r0"]}, runs.iloc[:1], "m", "pixel")
+    from_stored = study.class_memorisation({"r1": results["r1"]}, runs.iloc[1:], "m", "pixel")
+    assert list(from_stored.columns) == list(from_fresh.columns)
+    assert list(from_fresh.columns) == [c for c in fresh.columns if c not in ("class", "note")]
