@@ -27,8 +27,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -36,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gan_study import store
+from gan_study import report, store
 
 #: File name of the PDF, in ``<build>/pdf/`` and in the staged book.
 PDF_NAME = "gan-study.pdf"
@@ -258,15 +256,10 @@ def build_singlehtml(stage: Path, *, strict: bool = False) -> Path:
     PdfError
         jupyter-book failed.
     """
-    exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--all"]
-    cmd += ["--builder", "singlehtml"]
-    if strict:
-        cmd += ["--warningiserror", "--keep-going"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
-        raise PdfError(f"jupyter-book's singlehtml build failed (exit {proc.returncode}):\n{tail}")
+    try:
+        report.run_jupyter_book(stage, builder="singlehtml", strict=strict)
+    except report.BuildError as exc:
+        raise PdfError(str(exc)) from None
     page = stage / "_build" / "singlehtml" / f"{root_document(stage)}.html"
     if not page.is_file():
         raise PdfError(f"jupyter-book's singlehtml build wrote no {page}")

@@ -707,20 +707,37 @@ def stage_book(root: Path, stage: Path, executed: Sequence[Executed]) -> Path:
     return stage
 
 
+def run_jupyter_book(stage: Path, *, builder: str | None = None, strict: bool = False) -> None:
+    """Run ``jupyter-book build --all`` on ``stage`` (into ``stage/_build/<builder>``).
+
+    ``builder`` is jupyter-book's (default: its HTML); ``strict`` turns Sphinx
+    warnings into errors (``--warningiserror --keep-going``).
+
+    Raises
+    ------
+    BuildError
+        jupyter-book failed; the message ends with the last 40 lines of its output.
+    """
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--all"]
+    if builder:
+        cmd += ["--builder", builder]
+    if strict:
+        cmd += ["--warningiserror", "--keep-going"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+        what = f"jupyter-book's {builder} build" if builder else "jupyter-book build"
+        raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+
+
 def build_html(stage: Path, html_dir: Path, *, strict: bool = False) -> Path:
     """Run ``jupyter-book build`` on ``stage`` and move the HTML to ``html_dir``.
 
     ``strict`` turns Sphinx warnings into errors (``--warningiserror
     --keep-going``), as CI and the tests do.
     """
-    exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--all"]
-    if strict:
-        cmd += ["--warningiserror", "--keep-going"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
-        raise BuildError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
+    run_jupyter_book(stage, strict=strict)
     built = stage / "_build" / "html"
     point_launch_links_at_sources(built)
     if html_dir.exists():
