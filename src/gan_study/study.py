@@ -1287,8 +1287,9 @@ def defaults_table(configs: Iterable) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``model``, ``conditional``, ``loss``, ``optimizer``,
         ``lr (G / D)``, ``Adam betas`` (empty for another optimiser),
-        ``D steps per G step``, ``defaults from`` (the paper) and ``recipe``
-        (what the run changes, :func:`recipe_text`).
+        ``D steps per G step``, ``defaults from`` (the paper), ``recipe``
+        (what the run changes, :func:`recipe_text`) and ``arithmetic`` (its
+        Keras dtype policy, ``mixed_precision``).
     """
     from gan_study.models import DEFAULTS
 
@@ -1304,6 +1305,7 @@ def defaults_table(configs: Iterable) -> pd.DataFrame:
                 "D steps per G step": c.n_critic,
                 "defaults from": DEFAULTS[c.model]["reference"],
                 "recipe": recipe_text(c),
+                "arithmetic": c.mixed_precision,
             }
             for c in (config.resolved() for config in configs)
         ]

@@ -11,6 +11,8 @@ power-iteration state, RNG, logs).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -293,3 +295,22 @@ def test_class_balance_is_for_conditional_models_and_resumes_exactly(tmp_path, m
     )
     with pytest.raises(AssertionError):
         _same_run(tmp_path / "whole", plain)
+
+
+def test_a_bfloat16_run_is_deterministic_and_resumes_exactly(tmp_path, monkeypatch):
+    """The standard profile's arithmetic on a CPU with bfloat16 (``auto``)."""
+    config = TrainConfig(model="dcgan", epochs=3, batch_size=16, seed=3, mixed_precision="mixed_bfloat16")
+    images = _data()
+    _die_after_the_first_checkpoint(monkeypatch)
+    with pytest.raises(_Killed):
+        training.train(config, run_dir=tmp_path / "interrupted", images=images, progress=False)
+    monkeypatch.undo()
+    training.train(config, run_dir=tmp_path / "interrupted", images=images, progress=False)
+    whole = training.train(config, run_dir=tmp_path / "whole", images=images, progress=False)
+    _same_run(tmp_path / "interrupted", whole)
+    again = training.train(config, run_dir=tmp_path / "again", images=images, progress=False)
+    _same_run(whole, again)
+    f32 = dataclasses.replace(config, mixed_precision="float32")
+    other = training.train(f32, run_dir=tmp_path / "f32", images=images, progress=False)
+    with pytest.raises(AssertionError):  # the arithmetic is part of the run
+        _same_run(whole, other)

@@ -448,9 +448,10 @@ def test_defaults_table_shows_each_run_resolved_with_its_recipe(keras):
     configs = [
         TrainConfig(model="seed_baseline"),
         TrainConfig(model="wgan_gp", lr_g=5e-4),
-        TrainConfig(model="cdcgan", class_balance=1.0),
+        TrainConfig(model="cdcgan", class_balance=1.0, mixed_precision="mixed_bfloat16"),
     ]
     table = study.defaults_table(configs).set_index("model")
+    assert list(table["arithmetic"]) == ["float32", "float32", "mixed_bfloat16"]
     assert list(table.index) == ["seed_baseline", "wgan_gp", "cdcgan"]
     assert table.loc["seed_baseline", "optimizer"] == "rmsprop"
     assert table.loc["seed_baseline", "Adam betas"] == ""  # not an Adam run
