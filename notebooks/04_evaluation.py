@@ -55,13 +55,13 @@ dpi = 110  # resolution of the figures
 # (gan_study.profiles.SHARED; override them for every chapter at once):
 gan_models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # each trained with every seed
 gan_seeds = [0, 1]  # training seeds (chapter 3 shows the first seed's runs)
-gan_epochs = 16  # passes over the training images
+gan_epochs = 14  # passes over the training images
 gan_batch_size = 32  # real images per discriminator update
 image_size = 28  # image side in pixels (28, 32 or 64)
 source = "ham10000"  # data source: ham10000 or dermamnist
 split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 gan_max_train_images = None  # train on this many images only (None: all)
-gan_snapshot_every = 4  # keep the EMA generator every this many epochs (0: never)
+gan_snapshot_every = 2  # keep the EMA generator every this many epochs (0: never)
 # other TrainConfig fields: for every model, or under a model's name for it alone
 # ({}: each paper's defaults); the cDCGAN sees every class equally often
 gan_recipe = {"cdcgan": {"class_balance": 1.0}}

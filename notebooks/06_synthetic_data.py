@@ -55,7 +55,7 @@ seeds = [0, 1, 2, 3, 4]  # classifier seeds of every arm, paired in turn with th
 arm_epochs = 3  # passes over the real images of every arm's classifier (one budget for all)
 arm_max_train_images = None  # the real images of the full share (None: the whole split)
 topup_target = 500  # classes with fewer real images are topped up to this
-fractions = [0.1, 0.25, 1.0]  # shares of the real images (the scarce-data curve)
+fractions = [0.1, 1.0]  # shares of the real images (the scarce-data curve)
 scarce_arms = ["real_classical", "oversample", "real_gan"]  # the arms below the full share
 scarce_gan_seeds = [0]  # GAN seeds retrained on each smaller share
 n_boot = 1000  # bootstrap resamples of the paired comparisons
@@ -67,13 +67,13 @@ interpolation_rows = 4  # latent codes shown for the label interpolation
 # (gan_study.profiles.SHARED; override them for every chapter at once):
 gan_models = ["seed_baseline", "dcgan", "cdcgan", "wgan_gp"]  # each trained with every seed
 gan_seeds = [0, 1]  # training seeds (chapter 3 shows the first seed's runs)
-gan_epochs = 16  # passes over the training images
+gan_epochs = 14  # passes over the training images
 gan_batch_size = 32  # real images per discriminator update
 image_size = 28  # image side in pixels (28, 32 or 64)
 source = "ham10000"  # data source: ham10000 or dermamnist
 split = "lesion"  # lesion-disjoint split (or dermamnist, the official one)
 gan_max_train_images = None  # train on this many images only (None: all)
-gan_snapshot_every = 4  # keep the EMA generator every this many epochs (0: never)
+gan_snapshot_every = 2  # keep the EMA generator every this many epochs (0: never)
 # other TrainConfig fields: for every model, or under a model's name for it alone
 # ({}: each paper's defaults); the cDCGAN sees every class equally often
 gan_recipe = {"cdcgan": {"class_balance": 1.0}}
