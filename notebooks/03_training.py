@@ -74,7 +74,7 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from gan_study import data, models, plots, problems, profiles, study, training
+from gan_study import architecture, data, models, plots, problems, profiles, study, training
 from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
@@ -174,13 +174,13 @@ display(runs[["seed", "d_updates", "g_updates", "train_seconds", "reused"]])
 gans = {name: models.build(name, image_size=image_size) for name in MODELS}
 
 baseline_d, dcgan_d = gans["seed_baseline"].discriminator, gans["dcgan"].discriminator
-plots.glue_value("baseline_dropout", study.layer_setting(baseline_d, "Dropout", "rate"), "g")
-plots.glue_value("dcgan_slope", study.layer_setting(dcgan_d, "LeakyReLU", "negative_slope"), "g")
-embedding = study.layer_setting(gans["cdcgan"].generator, "Embedding", "output_dim")
+plots.glue_value("baseline_dropout", architecture.layer_setting(baseline_d, "Dropout", "rate"), "g")
+plots.glue_value("dcgan_slope", architecture.layer_setting(dcgan_d, "LeakyReLU", "negative_slope"), "g")
+embedding = architecture.layer_setting(gans["cdcgan"].generator, "Embedding", "output_dim")
 plots.glue_value("cdcgan_embedding", embedding, "d")
 plots.glue_value("log_span", plots.LOG_SPAN, "d")
 for name in MODELS:
-    graphs = [study.layer_graph(gans[name].generator), study.layer_graph(gans[name].discriminator)]
+    graphs = [architecture.layer_graph(gans[name].generator), architecture.layer_graph(gans[name].discriminator)]
     fig = plots.architecture(graphs, titles=["generator", "discriminator"])
     plots.glue_figure(f"fig-arch-{name}", fig)
     for part in ("generator", "discriminator"):
@@ -202,15 +202,15 @@ for name in MODELS:
 # `keras.models.Sequential([generator, discriminator])` does, fails:
 
 # %%
-report_g, report_d = study.report_networks_as_printed()
-report_error = study.chain_error(report_g, report_d)
+report_g, report_d = architecture.report_networks_as_printed()
+report_error = architecture.chain_error(report_g, report_d)
 plots.glue_value("report_latent_dim", report_g.inputs[0].shape[-1], "d")
 print(f"report's generator output: {report_g.output_shape}")
 print(f"report's discriminator input: {report_d.input_shape}")
 print(f"chaining them: {report_error}")
 repaired = gans["seed_baseline"]
 assert report_error is not None
-assert study.chain_error(repaired.generator, repaired.discriminator) is None
+assert architecture.chain_error(repaired.generator, repaired.discriminator) is None
 
 # %% [markdown]
 # `seed_baseline` keeps everything else of Fig. 8 (the layer sizes, the SELU
@@ -235,10 +235,10 @@ assert study.chain_error(repaired.generator, repaired.discriminator) is None
 # defines them:
 
 # %% tags=["hide-output"]
-display(study.layer_table(gans["seed_baseline"].generator))
+display(architecture.layer_table(gans["seed_baseline"].generator))
 
 # %% tags=["hide-output"]
-display(study.layer_table(gans["seed_baseline"].discriminator))
+display(architecture.layer_table(gans["seed_baseline"].discriminator))
 
 # %% tags=["hide-output"]
 plots.show_source(models.seed_baseline)
@@ -268,7 +268,7 @@ plots.show_source(models.seed_baseline)
 # ```
 
 # %% tags=["hide-output"]
-display(study.layer_table(gans["dcgan"].generator))
+display(architecture.layer_table(gans["dcgan"].generator))
 
 # %% tags=["hide-output"]
 plots.show_source(models.dcgan)

@@ -469,7 +469,7 @@ def architecture(graphs, *, titles=None, box_width: float = 2.6):
     Parameters
     ----------
     graphs : sequence of pandas.DataFrame
-        Tables from :func:`gan_study.study.layer_graph`, one per model, drawn
+        Tables from :func:`gan_study.architecture.layer_graph`, one per model, drawn
         side by side (for example a generator and its discriminator).
     titles : sequence of str, optional
         A title per panel.
@@ -483,7 +483,7 @@ def architecture(graphs, *, titles=None, box_width: float = 2.6):
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
-    from gan_study.study import format_shape
+    from gan_study.architecture import format_shape
 
     graphs = list(graphs)
     if not graphs:

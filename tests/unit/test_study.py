@@ -1,4 +1,4 @@
-"""Unit tests for gan_study.study: layer descriptions and the tidy metric table."""
+"""Unit tests for gan_study.study: the grid runner, the tidy metric table and the chapters' helpers."""
 
 from __future__ import annotations
 
@@ -15,78 +15,6 @@ from gan_study.config import RunGrid
 @pytest.fixture(scope="module")
 def keras():
     return pytest.importorskip("keras")
-
-
-def _conditional(keras):
-    layers = keras.layers
-    z = keras.Input((8,), name="z")
-    label = keras.Input((), dtype="int32", name="label")
-    e = layers.Embedding(7, 4, name="embed")(label)
-    e = layers.Dense(16, name="embed_dense")(e)
-    e = layers.Reshape((4, 4, 1), name="embed_map")(e)
-    x = layers.Dense(4 * 4 * 2, name="project")(z)
-    x = layers.Reshape((4, 4, 2), name="reshape")(x)
-    x = layers.Concatenate(name="join")([x, e])
-    x = layers.Conv2DTranspose(3, 3, strides=2, padding="same", name="up")(x)
-    return keras.Model([z, label], x, name="tiny_cond")
-
-
-def test_layer_graph_functional_branches(keras):
-    graph = study.layer_graph(_conditional(keras))
-    by_name = graph.set_index("name")
-    assert by_name.loc["join", "parents"] == ("reshape", "embed_map")
-    assert by_name.loc["up", "output_shape"] == (8, 8, 3)
-    assert by_name.loc["embed", "parents"] == ("label",)
-    assert by_name.loc["z", "parents"] == ()
-    # parameters: Dense 8->32 = 8*32+32
-    assert by_name.loc["project", "params"] == 8 * 32 + 32
-    assert graph["params"].sum() == _conditional(keras).count_params()
-    assert by_name.loc["up", "detail"] == "3x3 /2"
-    assert by_name.loc["z", "detail"] == "z"
-    assert by_name.loc["join", "detail"] == ""
-
-
-def test_layer_detail(keras):
-    layers = keras.layers
-    assert study.layer_detail(layers.Conv2D(4, 5, strides=2, activation="selu")) == "5x5 /2 selu"
-    assert study.layer_detail(layers.Dropout(0.4)) == "0.4"
-    assert study.layer_detail(layers.LeakyReLU(0.2)) == "0.2"
-    assert study.layer_detail(layers.Activation("tanh")) == "tanh"
-    assert study.layer_detail(layers.Dense(3)) == ""
-    assert study.layer_detail(layers.ReLU()) == ""
-
-
-def test_layer_graph_sequential_gets_an_input_row(keras):
-    model = keras.Sequential(
-        [keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3, name="c"), keras.layers.Flatten()],
-        name="seq",
-    )
-    graph = study.layer_graph(model)
-    assert graph.loc[0, "type"] == "InputLayer"
-    assert graph.loc[0, "output_shape"] == (4, 4, 3)
-    assert graph.loc[1, "parents"] == (graph.loc[0, "name"],)
-    assert graph.loc[2, "parents"] == ("c",)
-
-
-def test_layer_graph_unbuilt_model_is_an_error(keras):
-    model = keras.Sequential([keras.layers.Dense(2)], name="unbuilt")
-    with pytest.raises(ValueError, match="not built"):
-        study.layer_graph(model)
-
-
-def test_layer_table_has_total_row(keras):
-    model = _conditional(keras)
-    table = study.layer_table(model)
-    assert list(table.columns) == ["layer", "type", "settings", "output shape", "parameters"]
-    assert table.iloc[-1]["layer"] == "total"
-    assert table.iloc[-1]["parameters"] == model.count_params()
-    assert "8 x 8 x 3" in set(table["output shape"])
-
-
-def test_format_shape():
-    assert study.format_shape((14, 14, 64)) == "14 x 14 x 64"
-    assert study.format_shape(()) == "scalar"
-    assert study.format_shape((None, 3)) == "? x 3"
 
 
 def test_flatten_metrics_keeps_numbers_only():
@@ -325,18 +253,6 @@ def test_rgb_table_per_class_only_with_labels():
     )
 
 
-def test_report_networks_cannot_be_chained_but_the_repaired_ones_can(keras):
-    from gan_study import models
-
-    generator, discriminator = study.report_networks_as_printed()
-    assert generator.output_shape == (None, 28, 28, 1)
-    assert discriminator.input_shape == (None, 32, 32, 3)
-    error = study.chain_error(generator, discriminator)
-    assert error is not None and "incompatible" in error
-    repaired = models.build("seed_baseline", image_size=28)
-    assert study.chain_error(repaired.generator, repaired.discriminator) is None
-
-
 def test_run_device(tmp_path):
     import json
 
@@ -390,42 +306,6 @@ def test_ladder_verdict_places_an_fd_among_the_corrupted_references():
 def test_update_budget_is_one_number_or_a_range():
     assert study.update_budget(pd.DataFrame({"d_updates": [1752, 1752]})) == "1,752"
     assert study.update_budget(pd.DataFrame({"d_updates": [8, 1752]})) == "8 to 1,752"
-
-
-def test_layer_setting_reads_one_value_from_the_built_network():
-    keras = pytest.importorskip("keras")
-
-    model = keras.Sequential(
-        [
-            keras.Input((4,)),
-            keras.layers.Dense(3),
-            keras.layers.Dropout(0.4),
-            keras.layers.LeakyReLU(0.2),
-            keras.layers.Dropout(0.4),
-        ],
-        name="toy",
-    )
-    assert study.layer_setting(model, "Dropout", "rate") == pytest.approx(0.4)
-    assert study.layer_setting(model, "LeakyReLU", "negative_slope") == pytest.approx(0.2)
-    with pytest.raises(ValueError, match="toy has no Embedding layer"):
-        study.layer_setting(model, "Embedding", "output_dim")
-    mixed = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dropout(0.4), keras.layers.Dropout(0.5)]
-    )
-    with pytest.raises(ValueError, match=r"differ in rate: \[0.4, 0.5\]"):
-        study.layer_setting(mixed, "Dropout", "rate")
-
-
-def test_the_settings_chapter_3_glues_have_one_value_each():
-    pytest.importorskip("tensorflow")
-    from gan_study import models
-
-    baseline = models.build("seed_baseline", image_size=28)
-    assert 0 < study.layer_setting(baseline.discriminator, "Dropout", "rate") < 1
-    dcgan = models.build("dcgan", image_size=28)
-    assert 0 < study.layer_setting(dcgan.discriminator, "LeakyReLU", "negative_slope") < 1
-    cdcgan = models.build("cdcgan", image_size=28)
-    assert study.layer_setting(cdcgan.generator, "Embedding", "output_dim") > 0
 
 
 def test_ordinals():
