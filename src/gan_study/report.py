@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 import gan_study
-from gan_study import paths
+from gan_study import machine, paths
 from gan_study import profiles as _profiles
 
 NOTEBOOK_DIR = "notebooks"
@@ -1216,26 +1216,6 @@ REPORTED_PACKAGES = (
 )
 
 
-def _git(*args: str, cwd: str | os.PathLike = ".") -> str:
-    try:
-        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unavailable (git not found)"
-    return out.stdout.strip() if out.returncode == 0 else "unavailable (not a git checkout)"
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown"
-
-
 def environment(check_tensorflow: bool = True, cwd: str | os.PathLike = ".") -> dict:
     """Describe the machine, the code version and the package versions.
 
@@ -1258,8 +1238,8 @@ def environment(check_tensorflow: bool = True, cwd: str | os.PathLike = ".") -> 
 
     import pandas as pd
 
-    commit = _git("rev-parse", "HEAD", cwd=cwd)
-    dirty = _git("status", "--porcelain", "--untracked-files=no", cwd=cwd)
+    commit = machine.git("rev-parse", "HEAD", cwd=cwd) or "unavailable (no git checkout)"
+    dirty = machine.git("status", "--porcelain", "--untracked-files=no", cwd=cwd)
     if not commit.startswith("unavailable"):
         commit += " (with uncommitted changes)" if dirty else " (clean)"
     rows = [
@@ -1267,7 +1247,7 @@ def environment(check_tensorflow: bool = True, cwd: str | os.PathLike = ".") -> 
         ("git commit", commit),
         ("python", platform.python_version()),
         ("platform", platform.platform()),
-        ("CPU", _cpu_model()),
+        ("CPU", machine.cpu_model()),
         ("CPU cores visible", str(os.cpu_count())),
     ]
     if check_tensorflow:

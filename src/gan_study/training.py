@@ -77,7 +77,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -85,7 +84,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gan_study import losses, model_card, paths
+from gan_study import losses, machine, model_card, paths
 from gan_study.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -176,29 +175,8 @@ def describe_device() -> str:
             except Exception:  # pragma: no cover - depends on the driver
                 names.append(gpu.name)
         return "GPU: " + ", ".join(str(n) for n in names)
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = machine.cpu_model()
     return f"CPU: {model} ({os.cpu_count()} logical cores)"
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def is_finished(run_dir) -> bool:
@@ -789,7 +767,7 @@ def _environment() -> dict:
 
     return {
         "gan_study": gan_study.__version__,
-        "git_commit": _git_commit(),
+        "git_commit": machine.git_commit(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "python": platform.python_version(),
