@@ -1,6 +1,7 @@
 """``gan_study.data.download``: HAM10000 on first use, against a loopback HTTP server.
 
-The server (``http.server`` in a thread on 127.0.0.1, port 0) serves a tiny
+The server (:class:`gan_study.data.fixtures.LoopbackDataverse`: ``http.server``
+in a thread on 127.0.0.1, port 0) serves a tiny
 HAM10000-shaped distribution made here: a metadata CSV and two zips of small
 PIL JPEGs, under Dataverse-style paths ``/<datafile id>``. It supports Range
 requests and can cut a connection, ignore Range, or serve corrupted bytes, so
@@ -13,10 +14,8 @@ from __future__ import annotations
 import hashlib
 import io
 import socket
-import threading
 import zipfile
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,12 @@ from PIL import Image
 from gan_study import cli
 from gan_study.data import download, ham10000
 from gan_study.data.download import DownloadError, RemoteFile
-from gan_study.data.fixtures import tiny_metadata
+from gan_study.data.fixtures import DATAVERSE_PREFIX, LoopbackDataverse, tiny_metadata
 
 LESIONS = {"nv": [2, 1], "mel": [1], "bkl": [1, 1]}
 """Six images: three in each archive."""
 
-PREFIX = "/api/access/datafile/"
+PREFIX = DATAVERSE_PREFIX
 """Path of the files on the test server, as on the Dataverse: ``PREFIX + datafile id``."""
 
 
@@ -87,65 +86,13 @@ def make_distribution(part_2_extra: dict[str, bytes] | None = None) -> Distribut
 
 
 # ------------------------------------------------------------------ the server
-@dataclass
-class Server:
-    """What the loopback server serves and what it was asked."""
-
-    url: str = ""
-    blobs: dict[int, bytes] = field(default_factory=dict)
-    cut_once: dict[int, int] = field(default_factory=dict)
-    """datafile id -> bytes sent before the connection is cut (the first time only)."""
-    ignore_range: bool = False
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-
-    def asked(self, datafile_id: int) -> list[dict[str, str]]:
-        """Headers of each request for ``datafile_id``."""
-        return [h for path, h in self.requests if path == f"{PREFIX}{datafile_id}"]
-
-
-def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # keep the test output clean
-            pass
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            state.requests.append((path, dict(self.headers.items())))
-            try:
-                datafile_id = int(path.removeprefix(PREFIX))
-                body = state.blobs[datafile_id]
-            except (ValueError, KeyError):
-                self.send_error(404, "Not Found")
-                return
-            start = 0
-            header = self.headers.get("Range", "")
-            if header.startswith("bytes=") and not state.ignore_range:
-                start = int(header[len("bytes=") :].split("-")[0])
-                self.send_response(206)
-                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-            else:
-                self.send_response(200)
-            self.send_header("Content-Length", str(len(body) - start))
-            self.end_headers()
-            cut = state.cut_once.pop(datafile_id, None)
-            self.wfile.write(body[start:] if cut is None else body[start:cut])
-            self.wfile.flush()
-            self.close_connection = True
-
-    return Handler
+Server = LoopbackDataverse
 
 
 @pytest.fixture
 def server():
-    state = Server()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}{PREFIX}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with LoopbackDataverse() as state:
+        yield state
 
 
 @pytest.fixture(autouse=True)

@@ -1,15 +1,28 @@
-"""Tiny HAM10000-shaped folders for unit tests (random colours, not skin images).
+"""Tiny HAM10000-shaped folders, and a loopback Dataverse, for tests.
 
 Unit tests across the study need a :class:`~gan_study.data.LesionData` without
 the real data. :func:`write_tiny_ham10000` writes a folder laid out exactly
 like the HAM10000 distribution (metadata CSV, ``ISIC_*.jpg`` images, optional
 DermaMNIST split table) but filled with small random-colour JPEGs, so the whole
 loader runs on it in well under a second. Nothing it writes is real data.
+
+The download (:mod:`gan_study.data.download`) is tested without the internet:
+:class:`LoopbackDataverse` serves files over HTTP on 127.0.0.1 under the
+Dataverse's access paths, with Range requests, and can cut a connection,
+ignore Range or be asked what it was asked; :func:`pack_distribution` packs
+a data root into the files the Dataverse distributes (the metadata CSV and
+two image archives) with their table of sizes and MD5s.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +141,137 @@ def write_tiny_ham10000(
             root / "splits" / "dermamnist_split_info.csv", index=False
         )
     return root
+
+
+# ------------------------------------------------------- the loopback Dataverse
+#: Path of the files on :class:`LoopbackDataverse`, as on the Dataverse: ``PREFIX + id``.
+DATAVERSE_PREFIX = "/api/access/datafile/"
+
+
+@dataclass
+class LoopbackDataverse:
+    """An HTTP server on 127.0.0.1 that serves ``blobs`` as the Dataverse access API does.
+
+    Use it as a context manager: inside, :attr:`url` is the base URL to give
+    :func:`gan_study.data.download.download_ham10000` (or
+    ``$GAN_STUDY_DATA_URL``), and ``url + str(id)`` the address of one file.
+
+    Attributes
+    ----------
+    blobs : dict of int to bytes
+        Datafile id -> the file's bytes; another path answers 404.
+    cut_once : dict of int to int
+        Datafile id -> bytes sent before the connection is cut, the first time only.
+    ignore_range : bool
+        Answer a Range request with the whole file (status 200).
+    requests : list of (str, dict)
+        Path and headers of every request, in order.
+    """
+
+    blobs: dict[int, bytes] = field(default_factory=dict)
+    cut_once: dict[int, int] = field(default_factory=dict)
+    ignore_range: bool = False
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    url: str = ""
+
+    def asked(self, datafile_id: int) -> list[dict[str, str]]:
+        """Headers of each request for ``datafile_id``."""
+        return [h for path, h in self.requests if path == f"{DATAVERSE_PREFIX}{datafile_id}"]
+
+    def __enter__(self) -> LoopbackDataverse:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}{DATAVERSE_PREFIX}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+def _handler(state: LoopbackDataverse) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # keep the test output clean
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            state.requests.append((path, dict(self.headers.items())))
+            try:
+                datafile_id = int(path.removeprefix(DATAVERSE_PREFIX))
+                body = state.blobs[datafile_id]
+            except (ValueError, KeyError):
+                self.send_error(404, "Not Found")
+                return
+            start = 0
+            header = self.headers.get("Range", "")
+            if header.startswith("bytes=") and not state.ignore_range:
+                start = int(header[len("bytes=") :].split("-")[0])
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(body) - start))
+            self.end_headers()
+            cut = state.cut_once.pop(datafile_id, None)
+            self.wfile.write(body[start:] if cut is None else body[start:cut])
+            self.wfile.flush()
+            self.close_connection = True
+
+    return Handler
+
+
+def pack_distribution(root: str | os.PathLike, first_id: int = 11):
+    """Pack a data root into the files of the HAM10000 distribution, with their table.
+
+    The metadata CSV as it is; the images (``HAM10000/images/*.jpg``) in two
+    ZIP archives laid out as the Dataverse's are: the first half at the top
+    level of ``HAM10000_images_part_1.zip``, the second half in a
+    ``HAM10000_images_part_2/`` folder of ``HAM10000_images_part_2.zip``
+    (stored, not compressed: JPEGs do not shrink).
+
+    Parameters
+    ----------
+    root : path-like
+        A data root as the loader reads it (``HAM10000/HAM10000_metadata.csv``
+        and ``HAM10000/images/``).
+    first_id : int
+        Datafile id of the metadata; the archives take the next two.
+
+    Returns
+    -------
+    blobs : dict of int to bytes
+        Datafile id -> bytes, for :class:`LoopbackDataverse`.
+    files : tuple of gan_study.data.download.RemoteFile
+        Their table, in the order of :data:`gan_study.data.download.HAM10000_FILES`.
+    """
+    from gan_study.data.download import RemoteFile
+    from gan_study.data.ham10000 import METADATA_FILE
+
+    folder = Path(root) / "HAM10000"
+    images = sorted((folder / "images").glob("*.jpg"))
+    if not images:
+        raise FileNotFoundError(f"no images in {folder / 'images'} to pack")
+    half = len(images) // 2
+    parts = []
+    for k, (chunk, inner) in enumerate(
+        ((images[:half], ""), (images[half:], "HAM10000_images_part_2/")), start=1
+    ):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
+            for image in chunk:
+                bundle.write(image, inner + image.name)
+        parts.append((f"HAM10000_images_part_{k}.zip", buffer.getvalue()))
+    named = [
+        (METADATA_FILE, (folder / METADATA_FILE).read_bytes(), "?format=original"),
+        *[(name, data, "") for name, data in parts],
+    ]
+    blobs, files = {}, []
+    for offset, (name, data, query) in enumerate(named):
+        blobs[first_id + offset] = data
+        files.append(
+            RemoteFile(name, first_id + offset, len(data), hashlib.md5(data).hexdigest(), query)
+        )
+    return blobs, tuple(files)

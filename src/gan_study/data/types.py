@@ -113,3 +113,11 @@ class LesionData:
     def splits(self) -> tuple[Split, Split, Split]:
         """The three splits in the order train, val, test."""
         return (self.train, self.val, self.test)
+
+
+class DownloadError(DataError):
+    """A download failed, or what was downloaded is not what the study expects.
+
+    A :class:`~gan_study.data.types.DataError` (so a :class:`ValueError`); the
+    message names the file or URL and what to do.
+    """
