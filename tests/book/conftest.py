@@ -1,4 +1,15 @@
-"""The quick-profile book, built once per session for every test under tests/book.
+"""The quick-profile book, built once per session for every test under tests/book,
+from data that ``gan-study data --download`` fetched as on a machine without data.
+
+``make book PROFILE=quick`` on a fresh machine runs ``gan-study data
+--download`` (``make data``) and then ``gan-study book``. The fixtures here do
+the same in this process, with :class:`gan_study.data.fixtures.LoopbackDataverse`
+in place of the Harvard Dataverse and GitHub (which cannot be reached here):
+it serves the real images re-packed as the Dataverse distributes them
+(:func:`gan_study.data.fixtures.pack_distribution`: the metadata CSV and two
+ZIP archives, checked against their sizes and MD5s) and the DermaMNIST split
+list (checked against the MD5 the study pins). The book is built from the
+data root that the download made.
 
 Needs the real data (``real_data_root``) and ``book/_mathjax`` (``make
 book/_mathjax/tex-chtml.js``). Sphinx warnings fail the build (``strict``).
@@ -6,22 +17,61 @@ book/_mathjax/tex-chtml.js``). Sphinx warnings fail the build (``strict``).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from gan_study import report
+from gan_study import cli, report
+from gan_study.data import download, fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 
+#: Datafile id under which the loopback server serves the DermaMNIST split list.
+SPLIT_LIST_ID = 99
+
+
+@dataclass
+class FreshDownload:
+    """What ``gan-study data --download`` did on a machine without data."""
+
+    root: Path
+    source: Path
+    output: str
+    requests: list[tuple[str, dict[str, str]]]
+    files: tuple
+
 
 @pytest.fixture(scope="session")
-def book(real_data_root, shared_cache_dir, tmp_path_factory):
-    """Build the quick profile once; yields the BuildResult."""
+def fresh_download(real_data_root, tmp_path_factory) -> FreshDownload:
+    """A data root made by ``gan-study data --download`` from the loopback Dataverse."""
+    blobs, files = fixtures.pack_distribution(real_data_root)
+    blobs[SPLIT_LIST_ID] = (real_data_root / "splits" / "dermamnist_split_info.csv").read_bytes()
+    root = tmp_path_factory.mktemp("fresh-machine") / "data"
+    output = io.StringIO()
+    with (
+        fixtures.LoopbackDataverse(blobs=blobs) as server,
+        pytest.MonkeyPatch.context() as patch,
+        contextlib.redirect_stdout(output),
+    ):
+        patch.setattr(download, "HAM10000_FILES", files)
+        patch.setenv(download.URL_ENV, server.url)
+        patch.setenv(download.SPLIT_URL_ENV, f"{server.url}{SPLIT_LIST_ID}")
+        status = cli.main(["data", "--download", "--data-dir", str(root)])
+    if status != 0:
+        pytest.fail(f"gan-study data --download failed (status {status}):\n{output.getvalue()}")
+    return FreshDownload(root, real_data_root, output.getvalue(), list(server.requests), files)
+
+
+@pytest.fixture(scope="session")
+def book(fresh_download, shared_cache_dir, tmp_path_factory):
+    """Build the quick profile once from the downloaded data; yields the BuildResult."""
     saved = {k: os.environ.get(k) for k in ("GAN_STUDY_DATA_DIR", "GAN_STUDY_CACHE_DIR")}
-    os.environ["GAN_STUDY_DATA_DIR"] = str(real_data_root)
+    os.environ["GAN_STUDY_DATA_DIR"] = str(fresh_download.root)
     os.environ["GAN_STUDY_CACHE_DIR"] = str(shared_cache_dir)
     try:
         result = report.build(
