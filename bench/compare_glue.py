@@ -3,7 +3,7 @@
 Why: a change that only moves code (a cell split, a computation moved into
 the package) must leave the report's numbers as they were. Each chapter
 stores the numbers and texts of its prose with ``myst_nb.glue`` (through
-``plots.glue_value`` and ``plots.glue_figure``); in an executed notebook a
+``book.glue_value`` and ``book.glue_figure``); in an executed notebook a
 glued value is a ``display_data`` output whose metadata carry
 ``{"scrapbook": {"name": ..., "mime_prefix": "application/papermill.record/"}}``
 and whose data hold the value under that prefix (``.../text/plain``, and

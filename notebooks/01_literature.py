@@ -31,7 +31,7 @@ dpi = 110  # resolution of the figures
 import pandas as pd
 from myst_nb import glue
 
-from gan_study import literature, plots
+from gan_study import book, literature, plots
 
 plots.set_style(dpi=dpi)
 
@@ -57,8 +57,8 @@ plots.set_style(dpi=dpi)
 # %%
 problems = literature.problems()
 problems["papers"] = problems["cite"].map(literature.cite)
-plots.show_markdown(
-    plots.markdown_table(
+book.show_markdown(
+    book.markdown_table(
         problems.rename(columns={"name": "problem", "summary": "what happens"})[
             ["problem", "what happens", "papers"]
         ]
@@ -79,11 +79,11 @@ table = variants.assign(
     paper=variants["cite"].map(lambda k: literature.cite(k, "t")),
     preprint=variants["arxiv_year"],
 )[["name", "year", "preprint", "paper", "summary"]]
-plots.show_markdown(plots.markdown_table(table))
+book.show_markdown(book.markdown_table(table))
 
 # %%
 fig = plots.timeline(variants, width=figure_width)
-plots.glue_figure("fig-gan-timeline", fig)
+book.glue_figure("fig-gan-timeline", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-gan-timeline
@@ -103,7 +103,7 @@ for _, row in fixes.iterrows():
     text = row["correction"] if isinstance(row["correction"], str) else row["note"]
     keys = row["correction_cite"] if isinstance(row["correction_cite"], list) else row["cite"]
     kind = "**Correction**" if isinstance(row["correction"], str) else "Note"
-    plots.show_markdown(f"- {kind}, *{row['report_name']}*: {text} {literature.cite(keys)}")
+    book.show_markdown(f"- {kind}, *{row['report_name']}*: {text} {literature.cite(keys)}")
 
 # %% [markdown]
 # The CT-GAN entry is the most misleading one for a medical reader: the name
@@ -134,14 +134,14 @@ table = pd.DataFrame(
         "correct?": survey["misattributed"].map({True: "**no**", False: "yes"}),
     }
 )
-plots.show_markdown(plots.markdown_table(table))
+book.show_markdown(book.markdown_table(table))
 
 # %% [markdown]
 # The corrections, one per paragraph:
 
 # %%
 for _, row in survey[survey["correction"].notna()].iterrows():
-    plots.show_markdown(
+    book.show_markdown(
         f"- *{row['heading']}*: {row['correction']} {literature.cite(row['correction_cite'])}"
     )
 
@@ -162,7 +162,7 @@ table = pd.DataFrame(
         "note": refs["note"].fillna(""),
     }
 )
-plots.show_markdown(plots.markdown_table(table))
+book.show_markdown(book.markdown_table(table))
 
 # %% [markdown]
 # ## What the rest of the book takes from this

@@ -38,16 +38,16 @@ classifier_epochs = 20  # their training epochs (the recipe of the evaluation ch
 import numpy as np
 import pandas as pd
 
-from gan_study import classifier, data, plots
+from gan_study import book, classifier, data, plots
 
 plots.set_style()
 lesions = data.load(source=source, split=split, image_size=image_size, data_dir=data_dir)
 images = np.concatenate([s.images for s in lesions.splits()])
 labels = np.concatenate([s.labels for s in lesions.splits()])
 meta = data.load_metadata(data_dir)
-plots.glue_value("n_images", len(images), ",d")
-plots.glue_value("image_size", image_size)
-plots.glue_value("n_lesions", meta["lesion_id"].nunique(), ",d")
+book.glue_value("n_images", len(images), ",d")
+book.glue_value("image_size", image_size)
+book.glue_value("n_lesions", meta["lesion_id"].nunique(), ",d")
 
 # %% [markdown]
 # ## A first look
@@ -60,7 +60,7 @@ plots.glue_value("n_lesions", meta["lesion_id"].nunique(), ",d")
 
 # %%
 fig = plots.class_image_grid(images, labels, data.CLASS_NAMES, images_per_class, seed=seed)
-plots.glue_figure("fig-data-glimpse", fig)
+book.glue_figure("fig-data-glimpse", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-data-glimpse
@@ -80,10 +80,10 @@ plots.glue_figure("fig-data-glimpse", fig)
 
 # %%
 counts = pd.Series(np.bincount(labels, minlength=len(data.CLASS_NAMES)), index=data.CLASS_NAMES)
-plots.glue_value("share_nv", counts["nv"] / counts.sum(), ".1%")
-plots.glue_value("n_df", int(counts.min()), ",d")
-plots.glue_value("imbalance", counts.max() / counts.min(), ".0f")
-plots.glue_figure("fig-data-classes", plots.class_counts(counts))
+book.glue_value("share_nv", counts["nv"] / counts.sum(), ".1%")
+book.glue_value("n_df", int(counts.min()), ",d")
+book.glue_value("imbalance", counts.max() / counts.min(), ".0f")
+book.glue_figure("fig-data-classes", plots.class_counts(counts))
 table = pd.DataFrame(
     {
         "class": counts.index,
@@ -92,7 +92,7 @@ table = pd.DataFrame(
         "share": (counts / counts.sum()).map("{:.1%}".format).to_numpy(),
     }
 )
-plots.show_markdown(plots.markdown_table(table))
+book.show_markdown(book.markdown_table(table))
 
 # %% [markdown]
 # ```{glue:figure} fig-data-classes
@@ -116,13 +116,13 @@ plots.show_markdown(plots.markdown_table(table))
 # %%
 mean_rgb = images.reshape(-1, 3).mean(axis=0) / 255.0
 class_means = np.array([images[labels == k].mean(axis=(0, 1, 2)) for k in range(7)])
-plots.glue_value("n_red_top", int((class_means.argmax(axis=1) == 0).sum()))
-plots.glue_value("n_green_low", int((class_means.argmin(axis=1) == 1).sum()))
+book.glue_value("n_red_top", int((class_means.argmax(axis=1) == 0).sum()))
+book.glue_value("n_green_low", int((class_means.argmin(axis=1) == 1).sum()))
 for name, value in zip(("mean_r", "mean_g", "mean_b"), mean_rgb, strict=True):
-    plots.glue_value(name, float(value), ".3f")
-plots.glue_figure("fig-data-rgb", plots.rgb_by_class(images, labels, data.CLASS_NAMES))
-plots.show_markdown(
-    plots.markdown_table(plots.class_rgb_table(images, labels, data.CLASS_NAMES), index=True)
+    book.glue_value(name, float(value), ".3f")
+book.glue_figure("fig-data-rgb", plots.rgb_by_class(images, labels, data.CLASS_NAMES))
+book.show_markdown(
+    book.markdown_table(plots.class_rgb_table(images, labels, data.CLASS_NAMES), index=True)
 )
 
 # %% [markdown]
@@ -144,11 +144,11 @@ plots.show_markdown(
 # body site, so a model can pick up cues that are not the lesion itself.
 
 # %%
-plots.glue_value("share_histo", (meta["dx_type"] == "histo").mean(), ".0%")
-plots.glue_value(
+book.glue_value("share_histo", (meta["dx_type"] == "histo").mean(), ".0%")
+book.glue_value(
     "nv_follow_up", (meta.loc[meta["dx"] == "nv", "dx_type"] == "follow_up").mean(), ".0%"
 )
-plots.glue_figure("fig-data-meta", plots.metadata_by_class(meta, data.CLASS_NAMES))
+book.glue_figure("fig-data-meta", plots.metadata_by_class(meta, data.CLASS_NAMES))
 
 # %%
 summary = (
@@ -162,7 +162,7 @@ summary = (
     )
     .reindex(data.CLASS_NAMES)
 )
-plots.show_markdown(plots.markdown_table(summary, index=True))
+book.show_markdown(book.markdown_table(summary, index=True))
 
 # %% [markdown]
 # ```{glue:figure} fig-data-meta
@@ -182,10 +182,10 @@ plots.show_markdown(plots.markdown_table(summary, index=True))
 
 # %%
 per_lesion = meta.groupby("lesion_id").size()
-plots.glue_value("n_images_meta", len(meta), ",d")
-plots.glue_value("n_multi", int((per_lesion > 1).sum()), ",d")
-plots.glue_value("max_per_lesion", int(per_lesion.max()))
-plots.glue_figure("fig-data-per-lesion", plots.images_per_lesion(meta))
+book.glue_value("n_images_meta", len(meta), ",d")
+book.glue_value("n_multi", int((per_lesion > 1).sum()), ",d")
+book.glue_value("max_per_lesion", int(per_lesion.max()))
+book.glue_figure("fig-data-per-lesion", plots.images_per_lesion(meta))
 
 # %% [markdown]
 # ```{glue:figure} fig-data-per-lesion
@@ -215,12 +215,12 @@ splits = {
 }
 overlap = {name: data.lesion_overlap(d) for name, d in splits.items()}
 for side, share in zip(("train", "val", "test"), data.splits.FRACTIONS, strict=True):
-    plots.glue_value(f"share_{side}", share, ".0%")
-plots.glue_value("n_duplicate_pairs", len(data.duplicate_pairs()), "d")
-plots.glue_value("n_classes", len(data.CLASS_NAMES), "d")
-plots.glue_value("leak_val", overlap["dermamnist"]["images_val_in_train"], ",d")
-plots.glue_value("leak_test", overlap["dermamnist"]["images_test_in_train"], ",d")
-plots.glue_value(
+    book.glue_value(f"share_{side}", share, ".0%")
+book.glue_value("n_duplicate_pairs", len(data.duplicate_pairs()), "d")
+book.glue_value("n_classes", len(data.CLASS_NAMES), "d")
+book.glue_value("leak_val", overlap["dermamnist"]["images_val_in_train"], ",d")
+book.glue_value("leak_test", overlap["dermamnist"]["images_test_in_train"], ",d")
+book.glue_value(
     "leak_lesion",
     overlap["lesion"]["images_val_in_train"] + overlap["lesion"]["images_test_in_train"],
     ",d",
@@ -230,18 +230,16 @@ plots.glue_value(
 # Images per class on each side of the lesion-disjoint split:
 
 # %%
-plots.show_markdown(
-    plots.markdown_table(plots.class_split_table(splits["lesion"], data.CLASS_NAMES), index=True)
+book.show_markdown(
+    book.markdown_table(plots.class_split_table(splits["lesion"], data.CLASS_NAMES), index=True)
 )
 
 # %% [markdown]
 # and of the official DermaMNIST split:
 
 # %%
-plots.show_markdown(
-    plots.markdown_table(
-        plots.class_split_table(splits["dermamnist"], data.CLASS_NAMES), index=True
-    )
+book.show_markdown(
+    book.markdown_table(plots.class_split_table(splits["dermamnist"], data.CLASS_NAMES), index=True)
 )
 
 # %% [markdown]
@@ -249,7 +247,7 @@ plots.show_markdown(
 # is in training, for both splits:
 
 # %%
-plots.show_markdown(plots.markdown_table(pd.DataFrame(overlap).rename_axis("count"), index=True))
+book.show_markdown(book.markdown_table(pd.DataFrame(overlap).rename_axis("count"), index=True))
 
 # %% [markdown]
 # ## What the leak does to a classifier
@@ -269,29 +267,29 @@ at_size = {
 leak, leak_by_class = classifier.leak_scores(
     at_size["lesion"], at_size["dermamnist"], epochs=classifier_epochs
 )
-plots.show_markdown(plots.markdown_table(leak.round(3), index=True))
-plots.glue_value("classifier_epochs", classifier_epochs)
-plots.glue_value("classifier_px", f"{classifier_image_size} x {classifier_image_size}")
+book.show_markdown(book.markdown_table(leak.round(3), index=True))
+book.glue_value("classifier_epochs", classifier_epochs)
+book.glue_value("classifier_px", f"{classifier_image_size} x {classifier_image_size}")
 
 # %%
 for key in ("seen", "unseen"):
     row = leak.loc[f"DermaMNIST, lesion {key}"]
-    plots.glue_value(f"acc_{key}", row.accuracy, ".3f")
-    plots.glue_value(f"bal_{key}", row.balanced_accuracy, ".3f")
-    plots.glue_value(f"major_{key}", row.majority_accuracy, ".3f")
-plots.glue_value("acc_dm_all", leak.loc["DermaMNIST, all", "accuracy"], ".3f")
-plots.glue_value("acc_lesion_all", leak.loc["lesion split, all", "accuracy"], ".3f")
+    book.glue_value(f"acc_{key}", row.accuracy, ".3f")
+    book.glue_value(f"bal_{key}", row.balanced_accuracy, ".3f")
+    book.glue_value(f"major_{key}", row.majority_accuracy, ".3f")
+book.glue_value("acc_dm_all", leak.loc["DermaMNIST, all", "accuracy"], ".3f")
+book.glue_value("acc_lesion_all", leak.loc["lesion split, all", "accuracy"], ".3f")
 
 # %% [markdown]
 # The two groups do not have the same class mix, so the same scores class by
 # class (recall: the share of a class's images classified correctly):
 
 # %%
-plots.show_markdown(plots.markdown_table(leak_by_class.round(3), index=True))
+book.show_markdown(book.markdown_table(leak_by_class.round(3), index=True))
 both = leak_by_class.dropna()
 higher = both["DermaMNIST, lesion seen recall"] > both["DermaMNIST, lesion unseen recall"]
-plots.glue_value("n_classes_higher", int(higher.sum()))
-plots.glue_value("n_classes_both", len(both))
+book.glue_value("n_classes_higher", int(higher.sum()))
+book.glue_value("n_classes_both", len(both))
 
 # %% [markdown]
 # On the test images whose lesion it saw in training, the DermaMNIST-trained

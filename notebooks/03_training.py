@@ -74,7 +74,7 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from gan_study import architecture, data, models, plots, problems, profiles, study, training
+from gan_study import architecture, book, data, models, plots, problems, profiles, study, training
 from gan_study.config import RunGrid
 
 plots.set_style(dpi=dpi)
@@ -109,14 +109,14 @@ MODELS, seed = grid.models, grid.seeds[0]  # this chapter trains the first seed'
 lesions = data.load(source=source, split=split, image_size=image_size, data_dir=data_dir)
 n_train = len(lesions.train.images)
 n_gan_train = min(n_train, gan_max_train_images or n_train)
-plots.glue_value("n_gan_train", n_gan_train, ",d")
-plots.glue_value("image_px", f"{image_size} x {image_size}")
-plots.glue_value("batch_size", gan_batch_size, "d")
-plots.glue_value("epochs", gan_epochs, "d")
-plots.glue_value("seed", seed, "d")
+book.glue_value("n_gan_train", n_gan_train, ",d")
+book.glue_value("image_px", f"{image_size} x {image_size}")
+book.glue_value("batch_size", gan_batch_size, "d")
+book.glue_value("epochs", gan_epochs, "d")
+book.glue_value("seed", seed, "d")
 gan_labels = data.take_subset(lesions.train.labels, gan_max_train_images)
 for k, name in enumerate(data.CLASS_NAMES):
-    plots.glue_value(f"n_{name}_train", int((gan_labels == k).sum()), ",d")
+    book.glue_value(f"n_{name}_train", int((gan_labels == k).sum()), ",d")
 
 # %% [markdown]
 # ## Four models, one trainer
@@ -145,7 +145,7 @@ for k, name in enumerate(data.CLASS_NAMES):
 
 # %%
 configs = grid.configs(seeds=[seed])
-plots.glue_value("arithmetic", ", ".join(sorted({c.mixed_precision for c in configs})))
+book.glue_value("arithmetic", ", ".join(sorted({c.mixed_precision for c in configs})))
 display(study.defaults_table(configs))
 
 # %% [markdown]
@@ -155,8 +155,8 @@ display(study.defaults_table(configs))
 runs = study.train_grid(configs, data_dir=data_dir)
 runs = runs.set_index("model")
 for model, row in runs.iterrows():
-    plots.glue_value(f"train_minutes_{model}", row["train_seconds"] / 60, ".1f")
-plots.glue_value("train_device", study.run_device(runs.iloc[0]["run_dir"]))
+    book.glue_value(f"train_minutes_{model}", row["train_seconds"] / 60, ".1f")
+book.glue_value("train_device", study.run_device(runs.iloc[0]["run_dir"]))
 display(runs[["seed", "d_updates", "g_updates", "train_seconds", "reused"]])
 
 # %% [markdown]
@@ -174,18 +174,25 @@ display(runs[["seed", "d_updates", "g_updates", "train_seconds", "reused"]])
 gans = {name: models.build(name, image_size=image_size) for name in MODELS}
 
 baseline_d, dcgan_d = gans["seed_baseline"].discriminator, gans["dcgan"].discriminator
-plots.glue_value("baseline_dropout", architecture.layer_setting(baseline_d, "Dropout", "rate"), "g")
-plots.glue_value("dcgan_slope", architecture.layer_setting(dcgan_d, "LeakyReLU", "negative_slope"), "g")
+book.glue_value("baseline_dropout", architecture.layer_setting(baseline_d, "Dropout", "rate"), "g")
+book.glue_value(
+    "dcgan_slope", architecture.layer_setting(dcgan_d, "LeakyReLU", "negative_slope"), "g"
+)
 embedding = architecture.layer_setting(gans["cdcgan"].generator, "Embedding", "output_dim")
-plots.glue_value("cdcgan_embedding", embedding, "d")
-plots.glue_value("log_span", plots.LOG_SPAN, "d")
+book.glue_value("cdcgan_embedding", embedding, "d")
+book.glue_value("log_span", plots.LOG_SPAN, "d")
+
+# %%
 for name in MODELS:
-    graphs = [architecture.layer_graph(gans[name].generator), architecture.layer_graph(gans[name].discriminator)]
+    graphs = [
+        architecture.layer_graph(gans[name].generator),
+        architecture.layer_graph(gans[name].discriminator),
+    ]
     fig = plots.architecture(graphs, titles=["generator", "discriminator"])
-    plots.glue_figure(f"fig-arch-{name}", fig)
+    book.glue_figure(f"fig-arch-{name}", fig)
     for part in ("generator", "discriminator"):
         n_params = getattr(gans[name], part).count_params()
-        plots.glue_value(f"params_{part}_{name}", n_params, ",d")
+        book.glue_value(f"params_{part}_{name}", n_params, ",d")
 
 # %% [markdown]
 # ## The report's GAN, repaired: `seed_baseline`
@@ -204,7 +211,7 @@ for name in MODELS:
 # %%
 report_g, report_d = architecture.report_networks_as_printed()
 report_error = architecture.chain_error(report_g, report_d)
-plots.glue_value("report_latent_dim", report_g.inputs[0].shape[-1], "d")
+book.glue_value("report_latent_dim", report_g.inputs[0].shape[-1], "d")
 print(f"report's generator output: {report_g.output_shape}")
 print(f"report's discriminator input: {report_d.input_shape}")
 print(f"chaining them: {report_error}")
@@ -241,7 +248,7 @@ display(architecture.layer_table(gans["seed_baseline"].generator))
 display(architecture.layer_table(gans["seed_baseline"].discriminator))
 
 # %% tags=["hide-output"]
-plots.show_source(models.seed_baseline)
+book.show_source(models.seed_baseline)
 
 # %% [markdown]
 # ## DCGAN: `dcgan`
@@ -271,7 +278,7 @@ plots.show_source(models.seed_baseline)
 display(architecture.layer_table(gans["dcgan"].generator))
 
 # %% tags=["hide-output"]
-plots.show_source(models.dcgan)
+book.show_source(models.dcgan)
 
 # %% [markdown]
 # ## Conditional DCGAN: `cdcgan`
@@ -298,7 +305,7 @@ plots.show_source(models.dcgan)
 # ```
 
 # %% tags=["hide-output"]
-plots.show_source(models.cdcgan)
+book.show_source(models.cdcgan)
 
 # %% [markdown]
 # ## Wasserstein GAN with gradient penalty: `wgan_gp`
@@ -320,7 +327,7 @@ plots.show_source(models.cdcgan)
 # ```
 
 # %% tags=["hide-output"]
-plots.show_source(models.wgan_gp)
+book.show_source(models.wgan_gp)
 
 # %% [markdown]
 # ## Watching them train
@@ -351,14 +358,14 @@ plots.show_source(models.wgan_gp)
 steps = {name: training.load_steps(runs.loc[name, "run_dir"]) for name in MODELS}
 probability = [n for n in MODELS if models.DEFAULTS[n]["loss"] != "wgan-gp"]
 fig = plots.training_curves(steps, probability_models=probability)
-plots.glue_figure("fig-training-curves", fig)
-plots.glue_value("n_steps", len(steps["dcgan"]), ",d")
-plots.glue_value("smoothing", plots.smoothing_window(len(steps["dcgan"])))
+book.glue_figure("fig-training-curves", fig)
+book.glue_value("n_steps", len(steps["dcgan"]), ",d")
+book.glue_value("smoothing", plots.smoothing_window(len(steps["dcgan"])))
 histories = {name: training.load_history(runs.loc[name, "run_dir"]) for name in MODELS}
 last = pd.DataFrame({n: h.iloc[-1] for n, h in histories.items()}).T
 for name in MODELS:
-    plots.glue_value(f"d_real_{name}", last.loc[name, "d_real"], ".2f")
-    plots.glue_value(f"d_fake_{name}", last.loc[name, "d_fake"], ".2f")
+    book.glue_value(f"d_real_{name}", last.loc[name, "d_real"], ".2f")
+    book.glue_value(f"d_fake_{name}", last.loc[name, "d_fake"], ".2f")
 
 # %% [markdown]
 # ```{glue:figure} fig-training-curves
@@ -397,7 +404,7 @@ for name in MODELS:
 for name in MODELS:
     grids = study.sample_grids(runs.loc[name, "run_dir"], k=4)
     fig = plots.image_panels([g for _, g in grids], [t for t, _ in grids])
-    plots.glue_figure(f"fig-evolution-{name}", fig)
+    book.glue_figure(f"fig-evolution-{name}", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-evolution-seed_baseline
@@ -442,15 +449,15 @@ for name in MODELS:
 
 # %%
 generators = {name: training.load_generator(runs.loc[name, "run_dir"]) for name in MODELS}
-plots.glue_value("samples_per_class", samples_per_class, "d")
+book.glue_value("samples_per_class", samples_per_class, "d")
 unconditional = [n for n in MODELS if not models.DEFAULTS[n]["conditional"]]
 rows = [training.generate(generators[n], samples_per_class, seed=seed) for n in unconditional]
 fig = plots.image_grid(np.concatenate(rows), samples_per_class, row_labels=unconditional)
-plots.glue_figure("fig-final-unconditional", fig)
+book.glue_figure("fig-final-unconditional", fig)
 for name in MODELS:
-    plots.glue_value(f"g_updates_{name}", int(histories[name].g_steps.sum()), ",d")
-    plots.glue_value(f"d_updates_{name}", int(histories[name].d_steps.sum()), ",d")
-plots.glue_value("full_epochs", profiles.PROFILES["full"]["03_training"]["gan_epochs"], "d")
+    book.glue_value(f"g_updates_{name}", int(histories[name].g_steps.sum()), ",d")
+    book.glue_value(f"d_updates_{name}", int(histories[name].d_steps.sum()), ",d")
+book.glue_value("full_epochs", profiles.PROFILES["full"]["03_training"]["gan_epochs"], "d")
 
 # %% [markdown]
 # ```{glue:figure} fig-final-unconditional
@@ -472,7 +479,7 @@ rows = [
     np.concatenate([f, gap, r]) for f, r in zip(np.split(fake, len(class_names)), real, strict=True)
 ]
 fig = plots.image_grid(np.concatenate(rows), 2 * samples_per_class + 1, row_labels=class_names)
-plots.glue_figure("fig-final-cdcgan", fig)
+book.glue_figure("fig-final-cdcgan", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-final-cdcgan

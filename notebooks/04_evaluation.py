@@ -73,6 +73,7 @@ import pandas as pd
 from IPython.display import display
 
 from gan_study import (
+    book,
     classifier,
     data,
     evaluation,
@@ -85,6 +86,7 @@ from gan_study import (
 )
 from gan_study.config import RunGrid
 
+# %%
 plots.set_style(dpi=dpi)
 
 # %%
@@ -125,14 +127,14 @@ gan_train = data.take_subset(lesions.train.images, gan_max_train_images)
 # %%
 judge = classifier.load_or_train(lesions, seed=seed, epochs=classifier_epochs)
 judge_scores = classifier.evaluate(judge, lesions.test)
-plots.glue_value("clf_balanced_accuracy", judge_scores["balanced_accuracy"], ".3f")
-plots.glue_value("clf_accuracy", judge_scores["accuracy"], ".3f")
-plots.glue_value("clf_majority", judge_scores["majority_baseline"]["accuracy"], ".3f")
-plots.glue_value("feature_dim", judge.features(lesions.test.images[:1]).shape[1], "d")
-plots.glue_value("image_size", image_size, "d")
-plots.glue_value("inception_size", metrics.INCEPTION_SIZE, "d")
-plots.glue_value("pixel_tolerance", metrics.PIXEL_TOLERANCE, ".0%")
-plots.glue_value("classifier_epochs", classifier_epochs, "d")
+book.glue_value("clf_balanced_accuracy", judge_scores["balanced_accuracy"], ".3f")
+book.glue_value("clf_accuracy", judge_scores["accuracy"], ".3f")
+book.glue_value("clf_majority", judge_scores["majority_baseline"]["accuracy"], ".3f")
+book.glue_value("feature_dim", judge.features(lesions.test.images[:1]).shape[1], "d")
+book.glue_value("image_size", image_size, "d")
+book.glue_value("inception_size", metrics.INCEPTION_SIZE, "d")
+book.glue_value("pixel_tolerance", metrics.PIXEL_TOLERANCE, ".0%")
+book.glue_value("classifier_epochs", classifier_epochs, "d")
 
 # %% [markdown]
 # ## Training every model with several seeds
@@ -146,12 +148,12 @@ plots.glue_value("classifier_epochs", classifier_epochs, "d")
 # %%
 # the conditional model first: chapter 6, running beside this one, needs its runs
 runs = study.train_grid(grid.configs(first=["cdcgan"]), data_dir=data_dir, progress=False)
-plots.glue_value("n_seeds", len(seeds), "d")
-plots.glue_value("seed_list", ", ".join(map(str, seeds)))
-plots.glue_value("epochs", gan_epochs, "d")
-plots.glue_value("d_updates", study.update_budget(runs), "")
-plots.glue_value("n_runs", len(runs), "d")
-plots.glue_value("train_minutes_total", runs["train_seconds"].sum() / 60, ".0f")
+book.glue_value("n_seeds", len(seeds), "d")
+book.glue_value("seed_list", ", ".join(map(str, seeds)))
+book.glue_value("epochs", gan_epochs, "d")
+book.glue_value("d_updates", study.update_budget(runs), "")
+book.glue_value("n_runs", len(runs), "d")
+book.glue_value("train_minutes_total", runs["train_seconds"].sum() / 60, ".0f")
 display(runs.drop(columns="run_dir"))
 
 # %% [markdown]
@@ -165,12 +167,12 @@ display(runs.drop(columns="run_dir"))
 results = study.evaluate_grid(runs, n=n_eval, seed=seed, data_dir=data_dir, clf=judge)
 tidy = study.tidy_metrics((row.model, row.seed, results[row.run_dir]) for row in runs.itertuples())
 first = results[runs.iloc[0]["run_dir"]]
-plots.glue_value("n_eval", n_eval, ",d")
-plots.glue_value("n_fd", first["fd"]["n"], ",d")
-plots.glue_value("fd_repeats", first["fd"]["repeats"], "d")
-plots.glue_value("n_test", first["n_heldout"], ",d")
-plots.glue_value("n_train", first["n_train"], ",d")
-plots.glue_value("split_name", f"{source} / {split}")
+book.glue_value("n_eval", n_eval, ",d")
+book.glue_value("n_fd", first["fd"]["n"], ",d")
+book.glue_value("fd_repeats", first["fd"]["repeats"], "d")
+book.glue_value("n_test", first["n_heldout"], ",d")
+book.glue_value("n_train", first["n_train"], ",d")
+book.glue_value("split_name", f"{source} / {split}")
 
 # %% [markdown]
 # ## Distribution metrics against the real-versus-real floor
@@ -210,7 +212,7 @@ references = {"fd.value": ladder_lines}
 fig = plots.metric_comparison(
     tidy, study.METRIC_TITLES, floors=floors, references=references, order=models
 )
-plots.glue_figure("fig-metric-comparison", fig)
+book.glue_figure("fig-metric-comparison", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-metric-comparison
@@ -233,28 +235,28 @@ plots.glue_figure("fig-metric-comparison", fig)
 # %%
 summary = study.summarize(tidy[tidy["metric"].isin(study.METRIC_TITLES)])
 display(study.metric_table(summary, floors, ladder_lines, order=models).round(3))
-plots.show_markdown(study.unavailable_note(summary))
+book.show_markdown(study.unavailable_note(summary))
 
 # %%
 fd = summary[summary.metric == "fd.value"].set_index("model")
 best = fd["mean"].idxmin()
 fd_floor, fd_floor_sd = floors["fd.value"]
-plots.glue_value("image_px", f"{image_size} x {image_size}")
-plots.glue_value("best_fd_model", best)
+book.glue_value("image_px", f"{image_size} x {image_size}")
+book.glue_value("best_fd_model", best)
 best_fd = study.format_mean_spread(fd.loc[best, "mean"], fd.loc[best, "std"])
 if fd.loc[best, "n"] > 1:
     best_fd += f" (mean ± s.d. over {fd.loc[best, 'n']} seeds)"
-plots.glue_value("best_fd", best_fd)
-plots.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd, ".2g"))
-plots.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floor, fd_floor_sd))
-plots.glue_values({f"fd_{model}": fd.loc[model, "mean"] for model in models}, ".1f")
+book.glue_value("best_fd", best_fd)
+book.glue_value("fd_floor", study.format_mean_spread(fd_floor, fd_floor_sd, ".2g"))
+book.glue_value("fd_verdict", study.floor_verdict(fd.loc[best, "mean"], fd_floor, fd_floor_sd))
+book.glue_values({f"fd_{model}": fd.loc[model, "mean"] for model in models}, ".1f")
 
 # %%
 fd_ladder = dict(ladder_lines)
-plots.glue_value("fd_blur_half", fd_ladder["blur 0.5 px"], ".2f")
-plots.glue_value("fd_blur_one", fd_ladder["blur 1 px"], ".2f")
-plots.glue_value("best_fd_over_blur", fd.loc[best, "mean"] / fd_ladder["blur 1 px"], ".2f")
-plots.glue_value("ladder_verdict", study.ladder_verdict(fd.loc[best, "mean"], fd_ladder))
+book.glue_value("fd_blur_half", fd_ladder["blur 0.5 px"], ".2f")
+book.glue_value("fd_blur_one", fd_ladder["blur 1 px"], ".2f")
+book.glue_value("best_fd_over_blur", fd.loc[best, "mean"] / fd_ladder["blur 1 px"], ".2f")
+book.glue_value("ladder_verdict", study.ladder_verdict(fd.loc[best, "mean"], fd_ladder))
 
 # %% [markdown]
 # The lowest mean held-out FD is {glue:text}`best_fd_model`'s,
@@ -287,10 +289,10 @@ differences = study.fd_differences(
     images, lesions, judge, order, n=first["fd"]["n"], n_boot=n_boot, seed=seed
 )
 display(differences.drop(columns="statement").round(3))
-plots.show_markdown("\n".join(f"* {s}." for s in differences["statement"]))
-plots.glue_value("best_model_claim", study.best_model_claim(differences))
-plots.glue_value("rank_confidence", ranking.CONFIDENCE, ".0%")
-plots.glue_value("n_boot", n_boot, ",d")
+book.show_markdown("\n".join(f"* {s}." for s in differences["statement"]))
+book.glue_value("best_model_claim", study.best_model_claim(differences))
+book.glue_value("rank_confidence", ranking.CONFIDENCE, ".0%")
+book.glue_value("n_boot", n_boot, ",d")
 
 # %% [markdown]
 # So {glue:text}`best_model_claim`. With {glue:text}`n_seeds` seeds per model
@@ -308,7 +310,7 @@ plots.glue_value("n_boot", n_boot, ",d")
 judge_2 = classifier.load_or_train(lesions, seed=seed + 1, epochs=classifier_epochs)
 second = study.second_extractor_ranking(images, lesions, judge, judge_2, n=n_eval, seed=seed)
 display(second.round(2))
-plots.glue_value("ranking_agreement", study.ranking_agreement_text(second))
+book.glue_value("ranking_agreement", study.ranking_agreement_text(second))
 
 # %% [markdown]
 # ## Is the feature space fit for the purpose?
@@ -322,7 +324,7 @@ plots.glue_value("ranking_agreement", study.ranking_agreement_text(second))
 
 # %%
 display(study.ladder_table(ladder).round(3))
-plots.glue_value("ladder_monotone", study.ladder_monotone_text(ladder))
+book.glue_value("ladder_monotone", study.ladder_monotone_text(ladder))
 
 # %% [markdown]
 # ## Where each model stands on its learning curve
@@ -343,15 +345,15 @@ target = study.AGREEMENT_TARGET
 fig = plots.learning_curves(
     curves, references=ladder_lines[:2], accuracy=accuracy, target=target, order=models
 )
-plots.glue_figure("fig-learning-curves", fig)
+book.glue_figure("fig-learning-curves", fig)
 display(curves.pivot_table(index="model", columns="d_updates", values="fd").loc[models].round(2))
 verdicts = {model: study.curve_verdict(curves, model) for model in models}
-plots.show_markdown("\n".join(f"* `{m}`: {v['text']}." for m, v in verdicts.items()))
-plots.glue_value("snapshot_every", gan_snapshot_every, "d")
-plots.glue_value("n_improving", sum(v["improving"] for v in verdicts.values()), "d")
-plots.glue_value("n_models", len(models), "d")
-plots.glue_value("agreement_target", target, "g")
-plots.glue_value("full_image_size", profiles.PROFILES["full"]["04_evaluation"]["image_size"], "d")
+book.show_markdown("\n".join(f"* `{m}`: {v['text']}." for m, v in verdicts.items()))
+book.glue_value("snapshot_every", gan_snapshot_every, "d")
+book.glue_value("n_improving", sum(v["improving"] for v in verdicts.values()), "d")
+book.glue_value("n_models", len(models), "d")
+book.glue_value("agreement_target", target, "g")
+book.glue_value("full_image_size", profiles.PROFILES["full"]["04_evaluation"]["image_size"], "d")
 
 # %% [markdown]
 # ```{glue:figure} fig-learning-curves
@@ -406,13 +408,13 @@ near_labels = {"ssim_mean": "SSIM", "pixel_accuracy_mean": "pixel accuracy"}
 display(near_table.rename(columns=near_labels).round(3))
 
 # %%
-plots.glue_value("ssim_flat", flat["ssim_mean"], ".3f")
-plots.glue_value("pixacc_flat", flat["pixel_accuracy_mean"], ".1%")
-plots.glue_value("ssim_floor", near_floor["ssim_mean"], ".3f")
-plots.glue_value("pixacc_floor", near_floor["pixel_accuracy_mean"], ".1%")
+book.glue_value("ssim_flat", flat["ssim_mean"], ".3f")
+book.glue_value("pixacc_flat", flat["pixel_accuracy_mean"], ".1%")
+book.glue_value("ssim_floor", near_floor["ssim_mean"], ".3f")
+book.glue_value("pixacc_floor", near_floor["pixel_accuracy_mean"], ".1%")
 for model in models:
-    plots.glue_value(f"ssim_{model}", near_table.loc[model, "ssim_mean"], ".3f")
-    plots.glue_value(f"pixacc_{model}", near_table.loc[model, "pixel_accuracy_mean"], ".1%")
+    book.glue_value(f"ssim_{model}", near_table.loc[model, "ssim_mean"], ".3f")
+    book.glue_value(f"pixacc_{model}", near_table.loc[model, "pixel_accuracy_mean"], ".1%")
 
 # %% [markdown]
 # A held-out real image has a mean SSIM of {glue:text}`ssim_floor` and a pixel
@@ -455,10 +457,10 @@ for model in models:
 mem = study.summarize(tidy[tidy.metric.isin(study.MEMORISATION_METRICS)])
 mem_table = mem.pivot(index="model", columns="metric", values="mean").loc[models]
 display(mem_table.round(3))
-plots.show_markdown(study.unavailable_note(mem))
+book.show_markdown(study.unavailable_note(mem))
 ratios, cts = mem_table["memorization.pixel.median_ratio"], mem_table["data_copying.ct"]
-plots.glue_values({f"ratio_{model}": ratios[model] for model in models}, ".2f")
-plots.glue_values({f"ct_{model}": cts[model] for model in models}, ".1f")
+book.glue_values({f"ratio_{model}": ratios[model] for model in models}, ".2f")
+book.glue_values({f"ct_{model}": cts[model] for model in models}, ".1f")
 
 # %% [markdown]
 # Median distance ratios in pixel space: `seed_baseline`
@@ -472,7 +474,7 @@ plots.glue_values({f"ct_{model}": cts[model] for model in models}, ".1f")
 
 # %%
 seed0 = runs[runs.seed == seeds[0]].set_index("model")
-plots.glue_value("gallery_seed", seeds[0], "d")
+book.glue_value("gallery_seed", seeds[0], "d")
 samples = {
     m: study.generated_sample(seed0.loc[m, "run_dir"], n_eval, seed=seed, data_dir=data_dir)
     for m in models
@@ -488,7 +490,7 @@ for model, (images, _) in samples.items():
 fig = plots.distance_distributions(
     distances, d["heldout_distances"], xlabel="L2 distance to nearest training image (0-1 pixels)"
 )
-plots.glue_figure("fig-distances", fig)
+book.glue_figure("fig-distances", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-distances
@@ -511,8 +513,8 @@ for model, (images, _) in samples.items():
         gan_train[closest.train_index],
         closest.distance.to_numpy(),
     )
-plots.glue_figure("fig-closest-pairs", plots.nearest_pairs(pairs))
-plots.glue_value("gallery_pairs", gallery_pairs, "d")
+book.glue_figure("fig-closest-pairs", plots.nearest_pairs(pairs))
+book.glue_value("gallery_pairs", gallery_pairs, "d")
 
 # %% [markdown]
 # ```{glue:figure} fig-closest-pairs
@@ -541,8 +543,8 @@ plots.glue_value("gallery_pairs", gallery_pairs, "d")
 by_class = study.class_memorisation(results, runs, "cdcgan", "features")
 display(by_class.round(3))
 lowest = by_class["median_ratio"].idxmin()
-plots.glue_value("mem_percentiles", study.ordinals(memorisation.PERCENTILES))
-plots.glue_value("class_ratio_min", f"{by_class.loc[lowest, 'median_ratio']:.2f} ({lowest})")
+book.glue_value("mem_percentiles", study.ordinals(memorisation.PERCENTILES))
+book.glue_value("class_ratio_min", f"{by_class.loc[lowest, 'median_ratio']:.2f} ({lowest})")
 
 # %% [markdown]
 # ## Colour, per class
@@ -562,7 +564,7 @@ rgb = study.rgb_table(
     class_names=data.CLASS_NAMES,
 )
 fig = plots.rgb_comparison(rgb, order=["all", *data.CLASS_NAMES])
-plots.glue_figure("fig-rgb", fig)
+book.glue_figure("fig-rgb", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-rgb
@@ -592,13 +594,13 @@ agreement = study.class_agreement_table(
     [results[row.run_dir] for row in runs.itertuples() if row.model == "cdcgan"]
 )
 if agreement is not None:
-    plots.glue_figure("fig-class-agreement", plots.class_agreement(agreement))
+    book.glue_figure("fig-class-agreement", plots.class_agreement(agreement))
     display(agreement.round(3))
-    plots.glue_value("agreement_mean", agreement["agreement"].mean(), ".2f")
-    plots.glue_value("recall_mean", agreement["real_recall"].mean(), ".2f")
+    book.glue_value("agreement_mean", agreement["agreement"].mean(), ".2f")
+    book.glue_value("recall_mean", agreement["real_recall"].mean(), ".2f")
     ratio = agreement["agreement"].mean() / agreement["real_recall"].mean()
-    plots.glue_value("agreement_ratio", ratio, ".2f")
-    plots.glue_value("agreement_curve", study.curve_verdict(curves, "cdcgan", "agreement")["text"])
+    book.glue_value("agreement_ratio", ratio, ".2f")
+    book.glue_value("agreement_curve", study.curve_verdict(curves, "cdcgan", "agreement")["text"])
 
 # %% [markdown]
 # ```{glue:figure} fig-class-agreement

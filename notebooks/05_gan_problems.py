@@ -55,7 +55,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from gan_study import classifier, data, models, plots, problems, study, training
+from gan_study import book, classifier, data, models, plots, problems, study, training
 
 plots.set_style()
 lesions = data.load(image_size=image_size, data_dir=data_dir)
@@ -82,11 +82,11 @@ planned = problems.chapter_configs(  # every GAN run of this chapter (`gan-study
 run = functools.partial(training.train, data_dir=data_dir, progress=False)
 reference = run(planned.reference)
 train_subset = data.take_subset(lesions.train.images, max_train_images)
-plots.glue_value("n_subset", len(train_subset), ",d")
-plots.glue_value("problem_epochs", problem_epochs)
-plots.glue_value("batch_size", batch_size)
-plots.glue_value("base_lr", planned.reference.resolved().lr_g, "g")
-plots.glue_value("n_classes", len(data.CLASS_NAMES), "d")
+book.glue_value("n_subset", len(train_subset), ",d")
+book.glue_value("problem_epochs", problem_epochs)
+book.glue_value("batch_size", batch_size)
+book.glue_value("base_lr", planned.reference.resolved().lr_g, "g")
+book.glue_value("n_classes", len(data.CLASS_NAMES), "d")
 
 # %% [markdown]
 # Every run in this chapter trains the DCGAN for {glue:text}`problem_epochs`
@@ -123,19 +123,19 @@ for name, generator in [
     probes[name] = problems.discriminator_sharpening_probe(
         generator, fresh, train_subset, seed=seed, **settings
     )
-plots.glue_figure("fig-problems-probe", plots.gradient_probe(probes))
+book.glue_figure("fig-problems-probe", plots.gradient_probe(probes))
 
 # %%
 trained = probes[f"after {problem_epochs} epochs"].iloc[-1]
-plots.glue_value("probe_steps", probe_steps)
-plots.glue_value("probe_d_fake", trained.d_fake, ".3f")
-plots.glue_value("probe_d_acc", trained.d_accuracy, ".1%")
-plots.glue_value(
+book.glue_value("probe_steps", probe_steps)
+book.glue_value("probe_d_fake", trained.d_fake, ".3f")
+book.glue_value("probe_d_acc", trained.d_accuracy, ".1%")
+book.glue_value(
     "probe_ratio",
     trained.grad_norm_nonsaturating / max(trained.grad_norm_minimax, 1e-30),
     ",.0f",
 )
-plots.show_markdown(plots.markdown_table(problems.probe_table(probes)))
+book.show_markdown(book.markdown_table(problems.probe_table(probes)))
 
 # %% [markdown]
 # ```{glue:figure} fig-problems-probe
@@ -162,7 +162,7 @@ plots.show_markdown(plots.markdown_table(problems.probe_table(probes)))
 # %%
 minimax = run(planned.minimax)
 runs_by_loss = {"non-saturating": reference, "minimax": minimax}
-plots.glue_figure(
+book.glue_figure(
     "fig-problems-loss-curves",
     plots.history_overlay(
         {k: training.load_steps(r) for k, r in runs_by_loss.items()},
@@ -170,16 +170,16 @@ plots.glue_figure(
     ),
 )
 curves = {k: training.load_history(r) for k, r in runs_by_loss.items()}
-plots.glue_value("mm_grad_last", curves["minimax"].grad_norm_g.iloc[-1], ".3g")
-plots.glue_value("ns_grad_last", curves["non-saturating"].grad_norm_g.iloc[-1], ".3g")
-plots.glue_value("mm_dfake_last", curves["minimax"].d_fake.iloc[-1], ".3f")
-plots.glue_value("ns_dfake_last", curves["non-saturating"].d_fake.iloc[-1], ".3f")
+book.glue_value("mm_grad_last", curves["minimax"].grad_norm_g.iloc[-1], ".3g")
+book.glue_value("ns_grad_last", curves["non-saturating"].grad_norm_g.iloc[-1], ".3g")
+book.glue_value("mm_dfake_last", curves["minimax"].d_fake.iloc[-1], ".3f")
+book.glue_value("ns_dfake_last", curves["non-saturating"].d_fake.iloc[-1], ".3f")
 
 # %%
 samples = np.concatenate(
     [training.generate(training.load_generator(r), 8, seed=seed) for r in (reference, minimax)]
 )
-plots.glue_figure(
+book.glue_figure(
     "fig-problems-loss-samples",
     plots.image_grid(samples, 8, row_labels=["non-saturating", "minimax"]),
 )
@@ -251,30 +251,30 @@ judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
 pick = np.random.default_rng(seed).permutation(len(lesions.test.images))[:n_eval]
 real_eval = lesions.test.images[np.sort(pick)]
 scores = problems.collapse_table(settings, real_eval, judge, seed=seed)
-plots.glue_figure("fig-problems-collapse", plots.collapse_comparison(scores))
-plots.show_markdown(plots.markdown_table(scores.round(3), index=True))
+book.glue_figure("fig-problems-collapse", plots.collapse_comparison(scores))
+book.show_markdown(book.markdown_table(scores.round(3), index=True))
 
 # %%
 ref = scores.iloc[0]
 for key, row in zip(("ref", "mod", "prov", "strong"), scores.itertuples(), strict=True):
-    plots.glue_value(f"{key}_ssim", row.ssim_fake, ".3f")
-    plots.glue_value(f"{key}_recall", row.recall, ".3f")
-    plots.glue_value(f"{key}_coverage", row.coverage, ".3f")
-    plots.glue_value(f"{key}_classes", row.effective_classes, ".2f")
-    plots.glue_value(f"{key}_verdict", problems.collapse_verdict(scores.loc[row.Index], ref).text)
-plots.glue_value("real_ssim", ref.ssim_real, ".3f")
+    book.glue_value(f"{key}_ssim", row.ssim_fake, ".3f")
+    book.glue_value(f"{key}_recall", row.recall, ".3f")
+    book.glue_value(f"{key}_coverage", row.coverage, ".3f")
+    book.glue_value(f"{key}_classes", row.effective_classes, ".2f")
+    book.glue_value(f"{key}_verdict", problems.collapse_verdict(scores.loc[row.Index], ref).text)
+book.glue_value("real_ssim", ref.ssim_real, ".3f")
 
 # %%
-plots.glue_value("moderate_lr_g", moderate_lr_g, "g")
-plots.glue_value("moderate_ratio", moderate_lr_g / collapse_lr_d, "g")
-plots.glue_value("collapse_lr_g", collapse_lr_g, "g")
-plots.glue_value("collapse_lr_d", collapse_lr_d, "g")
-plots.glue_value("collapse_ratio", collapse_lr_g / collapse_lr_d, "g")
-plots.glue_value("strong_d_lr_d", strong_d_lr_d, "g")
-plots.glue_value("collapse_epochs", collapse_epochs)
+book.glue_value("moderate_lr_g", moderate_lr_g, "g")
+book.glue_value("moderate_ratio", moderate_lr_g / collapse_lr_d, "g")
+book.glue_value("collapse_lr_g", collapse_lr_g, "g")
+book.glue_value("collapse_lr_d", collapse_lr_d, "g")
+book.glue_value("collapse_ratio", collapse_lr_g / collapse_lr_d, "g")
+book.glue_value("strong_d_lr_d", strong_d_lr_d, "g")
+book.glue_value("collapse_epochs", collapse_epochs)
 for name, margin in problems.COLLAPSE_MARGINS.items():
-    plots.glue_value(f"margin_{name}", margin, "g")
-plots.glue_value("collapse_updates", len(training.load_steps(settings[scores.index[0]])), ",d")
+    book.glue_value(f"margin_{name}", margin, "g")
+book.glue_value("collapse_updates", len(training.load_steps(settings[scores.index[0]])), ",d")
 
 # %%
 grid = np.concatenate(
@@ -283,7 +283,7 @@ grid = np.concatenate(
         for r in settings.values()
     ]
 )
-plots.glue_figure(
+book.glue_figure(
     "fig-problems-collapse-samples",
     plots.image_grid(grid, 16, row_labels=["reference", "faster G", "much faster G", "strong D"]),
 )
@@ -348,7 +348,7 @@ plots.glue_figure(
 # %%
 seed_runs = {s: run(config) for s, config in planned.seeds.items()}
 histories = {s: training.load_history(r) for s, r in seed_runs.items()}
-plots.glue_figure(
+book.glue_figure(
     "fig-problems-seeds",
     plots.history_overlay(
         {f"seed {s}": training.load_steps(r) for s, r in seed_runs.items()},
@@ -358,15 +358,15 @@ plots.glue_figure(
 
 # %%
 osc = problems.oscillation_summary(histories, ["d_loss", "g_loss", "d_fake"])
-plots.show_markdown(plots.markdown_table(osc.round(4)))
+book.show_markdown(book.markdown_table(osc.round(4)))
 final_g = osc[osc.column == "g_loss"].final
-plots.glue_value("n_seeds", len(seeds))
-plots.glue_value("g_loss_final_min", final_g.min(), ".3f")
-plots.glue_value("g_loss_final_max", final_g.max(), ".3f")
+book.glue_value("n_seeds", len(seeds))
+book.glue_value("g_loss_final_min", final_g.min(), ".3f")
+book.glue_value("g_loss_final_max", final_g.max(), ".3f")
 late_change = osc[osc.column == "g_loss"].late_mean_abs_change
 late_trend = osc[osc.column == "g_loss"].late_trend.abs()
-plots.glue_value("g_change_median", late_change.median(), ".3f")
-plots.glue_value("g_trend_median", late_trend.median(), ".3f")
+book.glue_value("g_change_median", late_change.median(), ".3f")
+book.glue_value("g_trend_median", late_trend.median(), ".3f")
 
 # %% [markdown]
 # ```{glue:figure} fig-problems-seeds
@@ -404,16 +404,16 @@ scored = problems.grid_heldout_fd(grid_runs, lesions, judge, n=n_eval, seed=seed
 fd, floor = scored["fd"], scored["floor"]
 fd_table = fd.unstack()
 fd_table.index.name, fd_table.columns.name = "learning rate", "batch size"
-plots.glue_value("fd_floor", study.format_mean_spread(floor["mean"], floor["std"], ".2g"))
-plots.glue_value("n_fd_grid", scored["n"], ",d")
-plots.glue_figure("fig-problems-grid", plots.metric_heatmap(fd_table, label="held-out FD"))
+book.glue_value("fd_floor", study.format_mean_spread(floor["mean"], floor["std"], ".2g"))
+book.glue_value("n_fd_grid", scored["n"], ",d")
+book.glue_figure("fig-problems-grid", plots.metric_heatmap(fd_table, label="held-out FD"))
 best, worst = fd.idxmin(), fd.idxmax()
-plots.glue_value("fd_best", fd.min(), ".1f")
-plots.glue_value("fd_worst", fd.max(), ".1f")
-plots.glue_value("fd_best_setting", f"learning rate {best[0]:g}, batch size {best[1]}")
-plots.glue_value("fd_worst_setting", f"learning rate {worst[0]:g}, batch size {worst[1]}")
-plots.glue_value("fd_ratio", fd.max() / fd.min(), ".1f")
-plots.glue_value("n_eval_text", len(real_eval), ",d")
+book.glue_value("fd_best", fd.min(), ".1f")
+book.glue_value("fd_worst", fd.max(), ".1f")
+book.glue_value("fd_best_setting", f"learning rate {best[0]:g}, batch size {best[1]}")
+book.glue_value("fd_worst_setting", f"learning rate {worst[0]:g}, batch size {worst[1]}")
+book.glue_value("fd_ratio", fd.max() / fd.min(), ".1f")
+book.glue_value("n_eval_text", len(real_eval), ",d")
 
 # %% [markdown]
 # ```{glue:figure} fig-problems-grid

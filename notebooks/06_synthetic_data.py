@@ -87,6 +87,7 @@ import pandas as pd
 
 from gan_study import (
     augmentation,
+    book,
     classifier,
     data,
     effects,
@@ -127,19 +128,19 @@ table = pd.DataFrame(
     {"class": names, "real training images": counts, "added by the top-up arms": added,
      "test images": test_counts}
 )  # fmt: skip
-plots.show_markdown(plots.markdown_table(table))
+book.show_markdown(book.markdown_table(table))
 
 # %%
-plots.glue_value("topup_target", topup_target, ",d")
-plots.glue_value("n_seeds", len(seeds), "d")
-plots.glue_value("n_gan_seeds", len(references), "d")
-plots.glue_value("arm_epochs", arm_epochs, "d")
-plots.glue_value("gan_epochs", gan_epochs, "d")
-plots.glue_value("gan_image_size", image_size, "d")
-plots.glue_value("ci_level", augmentation.CONFIDENCE, ".0%")
-plots.glue_value("n_added", int(added.sum()), ",d")
-plots.glue_value("n_train_real", len(arm_labels), ",d")
-plots.glue_value("n_test", len(lesions.test.labels), ",d")
+book.glue_value("topup_target", topup_target, ",d")
+book.glue_value("n_seeds", len(seeds), "d")
+book.glue_value("n_gan_seeds", len(references), "d")
+book.glue_value("arm_epochs", arm_epochs, "d")
+book.glue_value("gan_epochs", gan_epochs, "d")
+book.glue_value("gan_image_size", image_size, "d")
+book.glue_value("ci_level", augmentation.CONFIDENCE, ".0%")
+book.glue_value("n_added", int(added.sum()), ",d")
+book.glue_value("n_train_real", len(arm_labels), ",d")
+book.glue_value("n_test", len(lesions.test.labels), ",d")
 
 # %% [markdown]
 # The table gives the class counts of the real training images, the number of
@@ -184,7 +185,7 @@ summary = augmentation.summarize_arms(
 majority = augmentation.majority_scores(lesions.train.labels, lesions.test.labels, names)
 
 # %%
-plots.glue_figure(
+book.glue_figure(
     "fig-synthetic-arms",
     plots.interval_plot(
         summary,
@@ -194,11 +195,11 @@ plots.glue_figure(
         points=full,
     ),
 )
-plots.glue_figure(
+book.glue_figure(
     "fig-synthetic-recall",
     plots.per_class_recall(full, names, order=augmentation.ARMS, labels=augmentation.ARM_LABELS),
 )
-plots.show_markdown(plots.markdown_table(augmentation.summary_table(summary)))
+book.show_markdown(book.markdown_table(augmentation.summary_table(summary)))
 
 # %% [markdown]
 # ```{glue:figure} fig-synthetic-arms
@@ -215,18 +216,18 @@ plots.show_markdown(plots.markdown_table(augmentation.summary_table(summary)))
 # %%
 mean = summary.pivot(index="arm", columns="score", values="mean")
 for arm in augmentation.ARMS:
-    plots.glue_value(f"ba_{arm}", mean.loc[arm, "balanced_accuracy"], ".3f")
-    plots.glue_value(f"f1_{arm}", mean.loc[arm, "macro_f1"], ".3f")
-plots.glue_value("ba_majority", majority["balanced_accuracy"], ".3f")
-plots.glue_value("f1_majority", majority["macro_f1"], ".3f")
-plots.glue_value("ci_method", summary.ci_method.iloc[0])
+    book.glue_value(f"ba_{arm}", mean.loc[arm, "balanced_accuracy"], ".3f")
+    book.glue_value(f"f1_{arm}", mean.loc[arm, "macro_f1"], ".3f")
+book.glue_value("ba_majority", majority["balanced_accuracy"], ".3f")
+book.glue_value("f1_majority", majority["macro_f1"], ".3f")
+book.glue_value("ci_method", summary.ci_method.iloc[0])
 headline = effect.set_index("fraction").loc[max(fractions)]
-plots.glue_value("gain_mean", headline["difference"], "+.3f")
-plots.glue_value("gain_ci", f"{headline['low']:+.3f} to {headline['high']:+.3f}")
-plots.glue_value("gain_verdict", headline["verdict"])
-plots.glue_value("gain_mde", headline["mde"], ".3f")
-plots.glue_value("margin", equivalence_margin, ".3f")
-plots.glue_value("power", effects.POWER, ".0%")
+book.glue_value("gain_mean", headline["difference"], "+.3f")
+book.glue_value("gain_ci", f"{headline['low']:+.3f} to {headline['high']:+.3f}")
+book.glue_value("gain_verdict", headline["verdict"])
+book.glue_value("gain_mde", headline["mde"], ".3f")
+book.glue_value("margin", equivalence_margin, ".3f")
+book.glue_value("power", effects.POWER, ".0%")
 
 # %% [markdown]
 # ## What the arms show
@@ -274,12 +275,12 @@ plots.glue_value("power", effects.POWER, ".0%")
 # reference runs), so no arm draws on a real image it may not see.
 
 # %%
-plots.glue_figure(
+book.glue_figure(
     "fig-synthetic-scarce",
     plots.scarce_data_curve(results, order=augmentation.ARMS, labels=augmentation.ARM_LABELS),
 )
-plots.show_markdown(plots.markdown_table(scarce_data.effect_table(effect)))
-plots.glue_value("scarce_literature", scarce_data.literature_comparison(effect))
+book.show_markdown(book.markdown_table(scarce_data.effect_table(effect)))
+book.glue_value("scarce_literature", scarce_data.literature_comparison(effect))
 
 # %% [markdown]
 # ```{glue:figure} fig-synthetic-scarce
@@ -328,12 +329,12 @@ paths = np.concatenate(
 judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
 p_mel = judge.predict_proba(paths)[:, mel]
 p_start, p_end = p_mel.reshape(interpolation_rows, -1)[:, [0, -1]].mean(axis=0)
-plots.glue_value("p_mel_start", p_start, ".2f")
-plots.glue_value("p_mel_end", p_end, ".2f")
-plots.glue_value("interpolation_rows", interpolation_rows)
+book.glue_value("p_mel_start", p_start, ".2f")
+book.glue_value("p_mel_end", p_end, ".2f")
+book.glue_value("interpolation_rows", interpolation_rows)
 
 # %%
-plots.glue_figure(
+book.glue_figure(
     "fig-synthetic-label-path",
     plots.image_grid(
         paths,
@@ -343,7 +344,7 @@ plots.glue_figure(
     ),
 )
 latent = interpolation.latent_path(generator, z[0], z[1], mel, interpolation_steps)
-plots.glue_figure("fig-synthetic-latent-path", plots.image_grid(latent, interpolation_steps))
+book.glue_figure("fig-synthetic-latent-path", plots.image_grid(latent, interpolation_steps))
 
 # %% [markdown]
 # ```{glue:figure} fig-synthetic-label-path

@@ -49,7 +49,7 @@ gan_recipe = {"cdcgan": {"class_balance": 1.0}}
 # %%
 import numpy as np
 
-from gan_study import data, plots, quiz, training
+from gan_study import book, data, plots, quiz, training
 from gan_study.config import RunGrid
 
 plots.set_style()
@@ -73,9 +73,9 @@ gan_config = grid.config(gan_model)  # the first seed's run, trained in chapter 
 # %%
 gan_run = training.train(gan_config, data_dir=data_dir, progress=False)
 generator = training.load_generator(gan_run)
-plots.glue_value("gan_model", gan_model)
-plots.glue_value("gan_epochs", gan_epochs)
-plots.glue_value("quiz_image_size", image_size, "d")
+book.glue_value("gan_model", gan_model)
+book.glue_value("gan_epochs", gan_epochs)
+book.glue_value("quiz_image_size", image_size, "d")
 
 # %% [markdown]
 # ## Exercises
@@ -201,18 +201,18 @@ plots.glue_value("quiz_image_size", image_size, "d")
 pool = training.generate(generator, 4 * quiz_images, seed=seed)
 q = quiz.make_quiz(lesions.test.images, pool, n=quiz_images, seed=seed)
 cols = int(np.ceil(np.sqrt(quiz_images)))
-plots.glue_figure(
+book.glue_figure(
     "fig-classroom-quiz",
     plots.image_grid(
         q.images, cols, titles=[str(i + 1) for i in range(quiz_images)], cell_inches=1.3
     ),
 )
 key = q.answer_key(columns=cols)
-plots.glue_value("n_real", int(q.is_real.sum()))
-plots.glue_value("n_fake", int((~q.is_real).sum()))
-plots.glue_value("quiz_seed", seed)
-plots.glue_value("real_positions", ", ".join(str(p) for p in key.position[q.is_real]))
-plots.glue_value("fake_positions", ", ".join(str(p) for p in key.position[~q.is_real]))
+book.glue_value("n_real", int(q.is_real.sum()))
+book.glue_value("n_fake", int((~q.is_real).sum()))
+book.glue_value("quiz_seed", seed)
+book.glue_value("real_positions", ", ".join(str(p) for p in key.position[q.is_real]))
+book.glue_value("fake_positions", ", ".join(str(p) for p in key.position[~q.is_real]))
 
 # %%
 from IPython.display import HTML

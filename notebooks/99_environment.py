@@ -22,7 +22,7 @@
 check_tensorflow = True  # import TensorFlow to report its version and devices
 
 # %%
-from gan_study import plots, report
+from gan_study import book, report
 
 env = report.environment(check_tensorflow=check_tensorflow)
 
@@ -30,7 +30,7 @@ env = report.environment(check_tensorflow=check_tensorflow)
 # ## Machine, code version and build
 
 # %%
-plots.show_markdown(plots.markdown_table(env["machine"]))
+book.show_markdown(book.markdown_table(env["machine"]))
 
 # %% [markdown]
 # ## Libraries
@@ -39,4 +39,4 @@ plots.show_markdown(plots.markdown_table(env["machine"]))
 # environment that executed the notebooks.
 
 # %%
-plots.show_markdown(plots.markdown_table(env["packages"]))
+book.show_markdown(book.markdown_table(env["packages"]))

@@ -39,7 +39,7 @@ def _write(folder: Path, stem: str, *outputs) -> Path:
         v4.new_output("stream", name="stdout", text="training...\n"),
         v4.new_output("display_data", data={"text/markdown": "| a |", "text/plain": "<md>"}),
     ]
-    cell = v4.new_code_cell("plots.glue_value(...)", outputs=[*noise, *outputs])
+    cell = v4.new_code_cell("book.glue_value(...)", outputs=[*noise, *outputs])
     nb = v4.new_notebook(cells=[v4.new_markdown_cell("# chapter"), cell])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem}.ipynb"

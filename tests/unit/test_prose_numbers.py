@@ -77,6 +77,6 @@ def test_no_number_is_typed_into_the_prose(notebook):
     ]
     assert not found, (
         f"{notebook.name}: numbers typed into the prose (glue them from the code that computes "
-        "them with plots.glue_value, or write them in words when they are not data):\n  "
+        "them with book.glue_value, or write them in words when they are not data):\n  "
         + "\n  ".join(found)
     )

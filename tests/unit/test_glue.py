@@ -1,10 +1,10 @@
-"""Unit tests for the glue helpers of gan_study.plots (what the chapters store for the prose)."""
+"""Unit tests for gan_study.book: what the chapters store for the prose."""
 
 from __future__ import annotations
 
 import pytest
 
-from gan_study import plots
+from gan_study import book
 
 myst_nb = pytest.importorskip("myst_nb")
 
@@ -20,13 +20,13 @@ def glued(monkeypatch):
 
 
 def test_glue_value_formats_and_hides(glued):
-    plots.glue_value("n", 1234, ",d")
-    plots.glue_value("name", "dcgan")
+    book.glue_value("n", 1234, ",d")
+    book.glue_value("name", "dcgan")
     assert glued == [("n", "1,234", False), ("name", "dcgan", False)]
 
 
 def test_glue_values_glues_each_in_order_with_one_format(glued):
-    plots.glue_values({"b": 0.125, "a": 2.0}, ".2f")
-    plots.glue_values({"raw": 3})
-    plots.glue_values({})
+    book.glue_values({"b": 0.125, "a": 2.0}, ".2f")
+    book.glue_values({"raw": 3})
+    book.glue_values({})
     assert glued == [("b", "0.12", False), ("a", "2.00", False), ("raw", 3, False)]
