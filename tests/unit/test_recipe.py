@@ -299,7 +299,9 @@ def test_class_balance_is_for_conditional_models_and_resumes_exactly(tmp_path, m
 
 def test_a_bfloat16_run_is_deterministic_and_resumes_exactly(tmp_path, monkeypatch):
     """The standard profile's arithmetic on a CPU with bfloat16 (``auto``)."""
-    config = TrainConfig(model="dcgan", epochs=3, batch_size=16, seed=3, mixed_precision="mixed_bfloat16")
+    config = TrainConfig(
+        model="dcgan", epochs=3, batch_size=16, seed=3, mixed_precision="mixed_bfloat16"
+    )
     images = _data()
     _die_after_the_first_checkpoint(monkeypatch)
     with pytest.raises(_Killed):
