@@ -44,6 +44,7 @@ class FreshDownload:
     output: str
     requests: list[tuple[str, dict[str, str]]]
     files: tuple
+    split_list_id: int = SPLIT_LIST_ID
 
 
 @pytest.fixture(scope="session")

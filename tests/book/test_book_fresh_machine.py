@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gan_study.data import download, ham10000
+from gan_study.data import download, fixtures, ham10000
 
 
 def _sha256sums(root):
@@ -26,7 +26,8 @@ def test_the_download_fetched_each_file_once_and_said_what_and_under_which_licen
 ):
     paths = [path for path, _ in fresh_download.requests]
     ids = [spec.datafile_id for spec in fresh_download.files]
-    assert sorted(paths) == sorted([f"/api/access/datafile/{i}" for i in [*ids, 99]])
+    served = [*ids, fresh_download.split_list_id]
+    assert sorted(paths) == sorted(f"{fixtures.DATAVERSE_PREFIX}{i}" for i in served)
     out = fresh_download.output
     assert "CC BY-NC-SA 4.0" in out and "HAM10000 is ready in" in out
     for spec in fresh_download.files:

@@ -24,7 +24,12 @@ from PIL import Image
 from gan_study import cli
 from gan_study.data import download, ham10000
 from gan_study.data.download import DownloadError, RemoteFile
-from gan_study.data.fixtures import DATAVERSE_PREFIX, LoopbackDataverse, tiny_metadata
+from gan_study.data.fixtures import (
+    DATAVERSE_PREFIX,
+    LoopbackDataverse,
+    remote_file,
+    tiny_metadata,
+)
 
 LESIONS = {"nv": [2, 1], "mel": [1], "bkl": [1, 1]}
 """Six images: three in each archive."""
@@ -46,10 +51,6 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             bundle.writestr(name, data)
     return buffer.getvalue()
-
-
-def _spec(name: str, datafile_id: int, data: bytes, query: str = "") -> RemoteFile:
-    return RemoteFile(name, datafile_id, len(data), hashlib.md5(data).hexdigest(), query)
 
 
 @dataclass
@@ -78,9 +79,9 @@ def make_distribution(part_2_extra: dict[str, bytes] | None = None) -> Distribut
     part_2 = _zip(members)
     blobs = {11: csv_bytes, 12: part_1, 13: part_2}
     specs = (
-        _spec(ham10000.METADATA_FILE, 11, csv_bytes, "?format=original"),
-        _spec("HAM10000_images_part_1.zip", 12, part_1),
-        _spec("HAM10000_images_part_2.zip", 13, part_2),
+        remote_file(ham10000.METADATA_FILE, 11, csv_bytes, "?format=original"),
+        remote_file("HAM10000_images_part_1.zip", 12, part_1),
+        remote_file("HAM10000_images_part_2.zip", 13, part_2),
     )
     return Distribution(ids, blobs, specs)
 

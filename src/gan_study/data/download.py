@@ -82,8 +82,6 @@ SPLIT_SOURCE = "https://github.com/kakumarabhishek/Corrected-Skin-Image-Datasets
 DOWNLOADS_FOLDER = "downloads"
 """Sub-folder of the data root that holds the downloaded files (and ``.part`` files)."""
 
-"""Sub-folder of ``HAM10000/`` that receives the unpacked JPEGs."""
-
 PART_SUFFIX = ".part"
 TIMEOUT_S = 60.0
 """Seconds a connection may stay silent before the attempt counts as failed."""

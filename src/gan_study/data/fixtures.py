@@ -29,6 +29,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from gan_study.data.download import RemoteFile
+from gan_study.data.ham10000 import METADATA_FILE
+
 DEFAULT_LESIONS: dict[str, list[int]] = {
     # per class, the number of images of each lesion (most lesions have one image)
     "akiec": [3, 2] + [1] * 8,
@@ -247,9 +250,6 @@ def pack_distribution(root: str | os.PathLike, first_id: int = 11):
     files : tuple of gan_study.data.download.RemoteFile
         Their table, in the order of :data:`gan_study.data.download.HAM10000_FILES`.
     """
-    from gan_study.data.download import RemoteFile
-    from gan_study.data.ham10000 import METADATA_FILE
-
     folder = Path(root) / "HAM10000"
     images = sorted((folder / "images").glob("*.jpg"))
     if not images:
@@ -271,7 +271,10 @@ def pack_distribution(root: str | os.PathLike, first_id: int = 11):
     blobs, files = {}, []
     for offset, (name, data, query) in enumerate(named):
         blobs[first_id + offset] = data
-        files.append(
-            RemoteFile(name, first_id + offset, len(data), hashlib.md5(data).hexdigest(), query)
-        )
+        files.append(remote_file(name, first_id + offset, data, query))
     return blobs, tuple(files)
+
+
+def remote_file(name: str, datafile_id: int, data: bytes, query: str = "") -> RemoteFile:
+    """The table entry of ``data`` served as ``name`` under ``datafile_id``: its size and MD5."""
+    return RemoteFile(name, datafile_id, len(data), hashlib.md5(data).hexdigest(), query)

@@ -23,8 +23,8 @@ from gan_study import store
 from gan_study.data.ham10000 import METADATA_FILE
 from gan_study.data.types import DownloadError
 
-#: Folder of ``HAM10000/`` that receives the images.
 IMAGES_FOLDER = "images"
+"""Sub-folder of ``HAM10000/`` that receives the unpacked JPEGs."""
 _IMAGE_SUFFIXES = (".jpg", ".jpeg")
 _CHUNK = 1 << 20
 
