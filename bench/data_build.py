@@ -14,23 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
 
-from gan_study import data
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from gan_study import data, machine
 
 
 def main() -> None:
@@ -55,7 +43,7 @@ def main() -> None:
             )
             reloads.append(time.perf_counter() - start)
     n = sum(len(s) for s in d.splits())
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores visible")
+    print(f"machine: {machine.cpu_model()}, {os.cpu_count()} cores visible")
     print(f"arrays: {n} images, {args.size} px, split {args.split}")
     print(
         f"first build:   median {statistics.median(builds):.2f} s  (runs: {', '.join(f'{t:.2f}' for t in builds)})"

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 
 POLICIES = ("float32", "mixed_bfloat16")
@@ -55,10 +54,11 @@ def _parse_args(argv):
 
 
 def _balanced_agreement(result) -> float | None:
-    rows = result.get("class_agreement")
-    if not rows:
-        return None
-    return statistics.fmean(r["agreement"] for r in rows)
+    """Mean over classes of the class agreement, as chapter 4 averages it; None if unconditional."""
+    from gan_study import study
+
+    table = study.class_agreement_table([result])
+    return None if table is None else float(table["agreement"].mean())
 
 
 def main(argv=None) -> int:
