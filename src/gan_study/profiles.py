@@ -200,7 +200,7 @@ FULL_CHANGES: dict[str, dict[str, Any]] = {
 #: DCGAN's FD was 8.98 and 5.92 after 2,628 against 5.65 and 5.88 after 3,504.
 #: After 3,066 updates, in the 56.4-min build: best FD 0.36x the 1 px blur, and
 #: the cDCGAN's agreement 0.89x the classifier's balanced accuracy, against
-#: 0.91x after 3,504: short of the 0.9x target either way within the seeds'
+#: 0.91x after 3,504: either side of the 0.9x target by less than the seeds'
 #: spread, and no longer rising.)
 #: On 2 CPU cores the budget is counted in updates: after the same wall time batch 32 gave clearly formed
 #: lesions where batch 128 gave blurred blobs. Measured on the 2-core AMD EPYC
