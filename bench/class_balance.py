@@ -37,6 +37,11 @@ import time
 def _parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--balance", default="0,1", help="comma-separated exponents in [0, 1]")
+    parser.add_argument(
+        "--conditional-bn",
+        default="0",
+        help="comma-separated 0/1: the generator's batch norms conditioned on the class",
+    )
     parser.add_argument("--seeds", default="0", help="comma-separated training seeds")
     parser.add_argument("--epochs", type=int, default=None, help="default: the standard profile's")
     parser.add_argument("--n", type=int, default=2000, help="generated images per evaluation")
@@ -45,8 +50,12 @@ def _parse_args(argv):
     try:
         args.balance = [float(b) for b in args.balance.split(",")]
         args.seeds = [int(s) for s in args.seeds.split(",")]
+        args.conditional_bn = [bool(int(b)) for b in args.conditional_bn.split(",")]
     except ValueError:
-        parser.error("--balance takes numbers and --seeds integers, comma-separated")
+        parser.error(
+            "--balance takes numbers, --seeds integers and --conditional-bn 0 or 1, "
+            "comma-separated"
+        )
     return args
 
 
@@ -73,9 +82,11 @@ def main(argv=None) -> int:
     judge = classifier.load_or_train(lesions, seed=0, epochs=clf_epochs)
     accuracy = classifier.evaluate(judge, lesions.test)["balanced_accuracy"]
     print(f"classifier: {clf_epochs} epochs, balanced accuracy on test {accuracy:.3f}")
-    print("balance  seed  updates      FD  agreement  agreement/accuracy")
-    final: dict[float, list[tuple[float, float]]] = {}
-    for balance in args.balance:
+    print("balance  cbn  seed  updates      FD  agreement  agreement/accuracy")
+    final: dict[tuple[float, bool], list[tuple[float, float]]] = {}
+    variants = [(b, cbn) for b in args.balance for cbn in args.conditional_bn]
+    for balance, cbn in variants:
+        recipe = {"class_balance": balance, **({"conditional_bn": True} if cbn else {})}
         grid = RunGrid.from_parameters(
             shared,
             models=["cdcgan"],
@@ -83,7 +94,7 @@ def main(argv=None) -> int:
             epochs=epochs,
             recipe={
                 **shared["gan_recipe"],
-                "cdcgan": {**shared["gan_recipe"].get("cdcgan", {}), "class_balance": balance},
+                "cdcgan": {**shared["gan_recipe"].get("cdcgan", {}), **recipe},
             },
         )
         for seed in args.seeds:
@@ -97,18 +108,18 @@ def main(argv=None) -> int:
             )
             for p in curve["points"]:
                 print(
-                    f"{balance:7g}  {seed:4d}  {p['d_updates']:7,d}  {p['fd_mean']:6.2f}  "
+                    f"{balance:7g}  {cbn:3d}  {seed:4d}  {p['d_updates']:7,d}  {p['fd_mean']:6.2f}  "
                     f"{p['agreement']:9.3f}  {p['agreement'] / accuracy:18.2f}"
                 )
             last = curve["points"][-1]
-            final.setdefault(balance, []).append((last["fd_mean"], last["agreement"]))
+            final.setdefault((balance, cbn), []).append((last["fd_mean"], last["agreement"]))
             print(f"         ({run.name}: {trained / 60:.1f} min to train or reuse)", flush=True)
-    print("per balance, last snapshot (median over seeds):")
-    for balance, values in final.items():
+    print("per variant, last snapshot (median over seeds):")
+    for (balance, cbn), values in final.items():
         fd = statistics.median(v[0] for v in values)
         agreement = statistics.median(v[1] for v in values)
         print(
-            f"  class_balance {balance:g}: FD {fd:.2f}, agreement {agreement:.3f} "
+            f"  class_balance {balance:g}, conditional_bn {cbn}: FD {fd:.2f}, agreement {agreement:.3f} "
             f"= {agreement / accuracy:.2f}x balanced accuracy ({len(values)} seed(s))"
         )
     return 0

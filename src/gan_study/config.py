@@ -42,6 +42,7 @@ RECIPE_FIELDS = {
     "lr_warmup": 0,
     "snapshot_every": 0,
     "class_balance": 0.0,
+    "conditional_bn": False,
 }
 """Fields added after the first study runs, with their (off) defaults. At
 these values they are left out of :meth:`TrainConfig.run_name`'s hash, so
@@ -127,6 +128,10 @@ class TrainConfig:
         images of their class; :func:`gan_study.data.epoch_batches`), so the
         rare diagnoses are seen more often; 1: every class equally often,
         0 (default): every image once per epoch.
+    conditional_bn : bool
+        Conditional models only: every batch norm of the generator takes a
+        learned gain and bias per class (:class:`gan_study.models.ClassAffine`,
+        de Vries et al. 2017), as well as the label embedding joined to ``z``.
     source : {"ham10000", "dermamnist"}
         Data source (:func:`gan_study.data.load`).
     split : {"lesion", "dermamnist"}, optional
@@ -167,6 +172,7 @@ class TrainConfig:
     lr_warmup: int = 0
     snapshot_every: int = 0
     class_balance: float = 0.0
+    conditional_bn: bool = False
 
     # ------------------------------------------------------------ defaults
     def resolved(self) -> TrainConfig:
@@ -310,6 +316,17 @@ class TrainConfig:
             conditional = [m for m in ARCHITECTURES if DEFAULTS[m]["conditional"]]
             raise ValueError(
                 f"class_balance reweights the classes a conditional generator is asked for; "
+                f"{self.model!r} takes no labels (use {', '.join(conditional)})"
+            )
+        if not isinstance(self.conditional_bn, bool):
+            raise ValueError(
+                f"conditional_bn must be a bool (valid values: True, False), "
+                f"got {self.conditional_bn!r}"
+            )
+        if self.conditional_bn and not DEFAULTS[self.model]["conditional"]:
+            conditional = [m for m in ARCHITECTURES if DEFAULTS[m]["conditional"]]
+            raise ValueError(
+                f"conditional_bn conditions the generator's batch norms on the class; "
                 f"{self.model!r} takes no labels (use {', '.join(conditional)})"
             )
         for name in ("ema_start", "lr_warmup", "snapshot_every"):

@@ -372,13 +372,69 @@ def seed_baseline(
 
 
 # ------------------------------------------------------------------------ DCGAN
-def _dcgan_generator_body(x, image_size: int, name: str):
-    """Project-and-reshape, then stride-2 transposed convolutions (Radford et al.)."""
+@keras.saving.register_keras_serializable(package="gan_study")
+class ClassAffine(layers.Layer):
+    """Per-class gain and bias: the affine half of conditional batch norm.
+
+    Placed after a ``BatchNormalization(center=False, scale=False)``, it makes
+    ``gamma_y * x_hat + beta_y`` with one learned ``(gamma, beta)`` pair per
+    class and channel (de Vries et al. 2017; Dumoulin et al. 2017), the
+    generator conditioning of the projection-discriminator cGAN (Miyato &
+    Koyama 2018). Gains start at one and biases at zero, so an untrained layer
+    is plain batch norm.
+
+    Call it on ``[features (batch, ..., channels), label (batch,) int]``.
+    """
+
+    def __init__(self, num_classes: int, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+
+    def build(self, input_shape):
+        features_shape, _ = input_shape
+        channels = features_shape[-1]
+        self.gain = self.add_weight(
+            shape=(self.num_classes, channels), initializer="ones", name="class_gain"
+        )
+        self.bias = self.add_weight(
+            shape=(self.num_classes, channels), initializer="zeros", name="class_bias"
+        )
+
+    def call(self, inputs):
+        features, label = inputs
+        label = keras.ops.reshape(keras.ops.cast(label, "int32"), (-1,))
+        shape = (-1,) + (1,) * (len(features.shape) - 2) + (features.shape[-1],)
+        gain = keras.ops.reshape(keras.ops.take(self.gain, label, axis=0), shape)
+        bias = keras.ops.reshape(keras.ops.take(self.bias, label, axis=0), shape)
+        return features * keras.ops.cast(gain, features.dtype) + keras.ops.cast(
+            bias, features.dtype
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def _batch_norm(x, label=None, num_classes: int = NUM_CLASSES):
+    """BatchNorm, class-conditional (:class:`ClassAffine`) when ``label`` is given."""
+    if label is None:
+        return layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(center=False, scale=False)(x)
+    return ClassAffine(num_classes)([x, label])
+
+
+def _dcgan_generator_body(x, image_size: int, name: str, label=None, num_classes=NUM_CLASSES):
+    """Project-and-reshape, then stride-2 transposed convolutions (Radford et al.).
+
+    With ``label``, every batch norm is conditional (:class:`ClassAffine`).
+    """
     g, n_up = _plan(image_size)
     width = 64 * 2**n_up  # 256 channels at 28/32 px, 512 at 64 px
     x = layers.Dense(g * g * width, use_bias=False, kernel_initializer=_init())(x)
     x = layers.Reshape((g, g, width))(x)
-    x = layers.BatchNormalization()(x)
+    x = _batch_norm(x, label, num_classes)
     x = layers.ReLU()(x)
     for i in range(n_up - 1):
         x = layers.Conv2DTranspose(
@@ -389,7 +445,7 @@ def _dcgan_generator_body(x, image_size: int, name: str):
             use_bias=False,
             kernel_initializer=_init(),
         )(x)
-        x = layers.BatchNormalization()(x)
+        x = _batch_norm(x, label, num_classes)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(3, 5, strides=2, padding="same", kernel_initializer=_init())(x)
     return layers.Activation("tanh", dtype="float32", name=f"{name}_image")(x)
@@ -496,6 +552,7 @@ def cdcgan(
     latent_dim: int = 100,
     num_classes: int = NUM_CLASSES,
     spectral_norm: bool = False,
+    conditional_bn: bool = False,
 ) -> tuple[keras.Model, keras.Model]:
     """Class-conditional DCGAN: label embedding in G, projection discriminator.
 
@@ -527,6 +584,11 @@ def cdcgan(
     spectral_norm : bool
         Wrap the discriminator's Conv2D/Dense layers in :class:`SpectralNorm`
         (the class embedding of the projection is not normalised).
+    conditional_bn : bool
+        Also condition every batch norm of the generator on the class
+        (:class:`ClassAffine`: a learned gain and bias per class and channel,
+        as in the generator of Miyato & Koyama), so the label reaches every
+        layer instead of entering once with ``z``.
 
     Returns
     -------
@@ -542,15 +604,17 @@ def cdcgan(
     .. [2] T. Miyato, M. Koyama, "cGANs with Projection Discriminator",
        ICLR 2018, arXiv:1802.05637.
     .. [3] A. Radford, L. Metz, S. Chintala, arXiv:1511.06434 (2015).
+    .. [4] H. de Vries, F. Strub, J. Mary, H. Larochelle, O. Pietquin,
+       A. Courville, "Modulating early visual processing by language",
+       NeurIPS 2017, arXiv:1707.00683.
     """
     _check(image_size, latent_dim)
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     embedded = layers.Embedding(num_classes, 50)(label)
     h = layers.Concatenate()([z, embedded])
-    generator = keras.Model(
-        [z, label], _dcgan_generator_body(h, image_size, "g"), name="cdcgan_generator"
-    )
+    body = _dcgan_generator_body(h, image_size, "g", label if conditional_bn else None, num_classes)
+    generator = keras.Model([z, label], body, name="cdcgan_generator")
 
     image = keras.Input((image_size, image_size, 3), name="image")
     d_label = keras.Input((), dtype="int32", name="label")
@@ -618,6 +682,7 @@ def build(
     latent_dim: int = 100,
     num_classes: int = NUM_CLASSES,
     spectral_norm: bool = False,
+    conditional_bn: bool = False,
 ) -> GAN:
     """Build an untrained GAN by name, with its paper's training defaults.
 
@@ -635,6 +700,8 @@ def build(
         SN-GAN discriminators of Miyato et al. have none; BatchNorm after a
         normalised convolution rescales its output again, so the network as a
         whole is not 1-Lipschitz, only each kernel is normalised).
+    conditional_bn : bool
+        Class-conditional batch norm in the generator (conditional models only).
 
     Returns
     -------
@@ -648,7 +715,11 @@ def build(
     if name not in _BUILDERS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(ARCHITECTURES)}")
     if name == "cdcgan":
-        generator, discriminator = cdcgan(image_size, latent_dim, num_classes, spectral_norm)
+        generator, discriminator = cdcgan(
+            image_size, latent_dim, num_classes, spectral_norm, conditional_bn
+        )
+    elif conditional_bn:
+        raise ValueError(f"conditional_bn needs a conditional model (cdcgan), not {name!r}")
     else:
         generator, discriminator = _BUILDERS[name](image_size, latent_dim, spectral_norm)
     return GAN(

@@ -492,7 +492,11 @@ class _Trainer:
 
         self.config = c = config
         self.gan = gan = models.build(
-            c.model, c.image_size, c.latent_dim, spectral_norm=c.spectral_norm
+            c.model,
+            c.image_size,
+            c.latent_dim,
+            spectral_norm=c.spectral_norm,
+            conditional_bn=c.conditional_bn,
         )
         self.G, self.D = gan.generator, gan.discriminator
         self.G_ema = keras.models.clone_model(self.G)

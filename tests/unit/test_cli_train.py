@@ -42,6 +42,7 @@ OPTION_VALUES = {
     "lr_warmup": ("100", 100),
     "snapshot_every": ("4", 4),
     "class_balance": ("0.5", 0.5),
+    "conditional_bn": (None, True),
 }
 
 

@@ -63,6 +63,8 @@ def test_frozen():
         ({"diffaugment": ""}, "or None to disable it"),
         ({"diffaugment": "cutout,cutout"}, "names a transform twice"),
         ({"spectral_norm": 1}, r"spectral_norm must be a bool \(valid values: True, False\)"),
+        ({"model": "cdcgan", "conditional_bn": 1}, "conditional_bn must be a bool"),
+        ({"model": "dcgan", "conditional_bn": True}, "'dcgan' takes no labels"),
         ({"r1_weight": -1.0}, "r1_weight must be a non-negative number"),
         ({"r1_weight": float("inf")}, "r1_weight must be a finite number"),
         ({"model": "wgan_gp", "r1_weight": 1.0}, "r1_weight applies to the losses minimax"),

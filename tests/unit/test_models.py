@@ -62,6 +62,29 @@ def test_conditional_generator_depends_on_label():
     assert d.shape == (2, 1)
 
 
+def test_conditional_batch_norm_gives_each_class_its_own_gain_and_bias():
+    plain = models.build("cdcgan", 28)
+    gan = models.build("cdcgan", 28, conditional_bn=True)
+    affine = [layer for layer in gan.generator.layers if isinstance(layer, models.ClassAffine)]
+    plain_bn = [layer for layer in plain.generator.layers if "BatchNorm" in type(layer).__name__]
+    assert len(affine) == len(plain_bn) == 2  # every batch norm of G, none in D
+    assert not any(isinstance(layer, models.ClassAffine) for layer in gan.discriminator.layers)
+    for layer in affine:
+        assert layer.gain.shape == (7, layer.input[0].shape[-1])
+    # untrained: gain 1 and bias 0 for every class, so the label acts through z only
+    x = tf.random.normal((2, 4, 4, 3), seed=3)
+    layer = models.ClassAffine(7)
+    same = layer([x, tf.constant([1, 5])]).numpy()
+    np.testing.assert_allclose(same, x.numpy(), rtol=1e-6)
+    layer.gain.assign(tf.reshape(tf.range(21, dtype=tf.float32), (7, 3)))
+    layer.bias.assign(tf.fill((7, 3), -1.0))
+    out = layer([x, tf.constant([1, 5])]).numpy()
+    np.testing.assert_allclose(out[0], x.numpy()[0] * [3, 4, 5] - 1, rtol=1e-5)
+    np.testing.assert_allclose(out[1], x.numpy()[1] * [15, 16, 17] - 1, rtol=1e-5)
+    with pytest.raises(ValueError, match="needs a conditional model"):
+        models.build("dcgan", 28, conditional_bn=True)
+
+
 @pytest.mark.parametrize("size", [0, 16, 30, 128])
 def test_bad_size_lists_valid_values(size):
     with pytest.raises(ValueError, match="28, 32, 64"):

@@ -19,7 +19,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from gan_study import diffaugment, training  # noqa: E402
+from gan_study import diffaugment, models, training  # noqa: E402
 from gan_study.config import TrainConfig  # noqa: E402
 
 RECIPE = dict(
@@ -295,6 +295,33 @@ def test_class_balance_is_for_conditional_models_and_resumes_exactly(tmp_path, m
     )
     with pytest.raises(AssertionError):
         _same_run(tmp_path / "whole", plain)
+
+
+def test_conditional_batch_norm_is_deterministic_and_resumes_exactly(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (48, 28, 28, 3), dtype=np.uint8)
+    labels = np.arange(48) % 7
+    config = TrainConfig(model="cdcgan", epochs=3, batch_size=16, seed=4, conditional_bn=True)
+    plain_config = dataclasses.replace(config, conditional_bn=False)
+    assert config.run_name() != plain_config.run_name()
+
+    def run(name, c=config):
+        return training.train(
+            c, run_dir=tmp_path / name, images=images, labels=labels, progress=False
+        )
+
+    _die_after_the_first_checkpoint(monkeypatch)
+    with pytest.raises(_Killed):
+        run("interrupted")
+    monkeypatch.undo()
+    run("interrupted")
+    whole = run("whole")
+    _same_run(tmp_path / "interrupted", whole)
+    _same_run(whole, run("again"))
+    generator = training.load_generator(whole)
+    assert sum(isinstance(layer, models.ClassAffine) for layer in generator.layers) == 2
+    with pytest.raises(AssertionError):
+        _same_run(whole, run("plain", plain_config))
 
 
 def test_a_bfloat16_run_is_deterministic_and_resumes_exactly(tmp_path, monkeypatch):
