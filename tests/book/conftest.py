@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from gan_study import cli, report
-from gan_study.data import download, fixtures
+from gan_study.data import download, fixtures, split_list
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +61,7 @@ def fresh_download(real_data_root, tmp_path_factory) -> FreshDownload:
     ):
         patch.setattr(download, "HAM10000_FILES", files)
         patch.setenv(download.URL_ENV, server.url)
-        patch.setenv(download.SPLIT_URL_ENV, f"{server.url}{SPLIT_LIST_ID}")
+        patch.setenv(split_list.SPLIT_URL_ENV, f"{server.url}{SPLIT_LIST_ID}")
         status = cli.main(["data", "--download", "--data-dir", str(root)])
     if status != 0:
         pytest.fail(f"gan-study data --download failed (status {status}):\n{output.getvalue()}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gan_study.data import download, fixtures, ham10000
+from gan_study.data import download, fixtures, ham10000, split_list
 
 
 def _sha256sums(root):
@@ -43,5 +43,5 @@ def test_the_downloaded_root_holds_the_source_files_byte_for_byte(fresh_download
     for name, digest in wanted.items():
         assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
     split = root / "splits" / "dermamnist_split_info.csv"
-    assert hashlib.md5(split.read_bytes()).hexdigest() == download.SPLIT_LIST.md5
+    assert hashlib.md5(split.read_bytes()).hexdigest() == split_list.SPLIT_LIST.md5
     assert not (root / download.DOWNLOADS_FOLDER).exists()  # archives removed after unpacking

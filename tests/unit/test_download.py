@@ -22,14 +22,15 @@ import pytest
 from PIL import Image
 
 from gan_study import cli
-from gan_study.data import download, ham10000
-from gan_study.data.download import DownloadError, RemoteFile
+from gan_study.data import download, ham10000, split_list, transfer
+from gan_study.data.download import DownloadError
 from gan_study.data.fixtures import (
     DATAVERSE_PREFIX,
     LoopbackDataverse,
     remote_file,
     tiny_metadata,
 )
+from gan_study.data.transfer import RemoteFile
 
 LESIONS = {"nv": [2, 1], "mel": [1], "bkl": [1, 1]}
 """Six images: three in each archive."""
@@ -98,14 +99,14 @@ def server():
 
 @pytest.fixture(autouse=True)
 def no_retry_wait(monkeypatch):
-    monkeypatch.setattr(download, "RETRY_WAIT_S", 0.0)
+    monkeypatch.setattr(transfer, "RETRY_WAIT_S", 0.0)
 
 
 @pytest.fixture(autouse=True)
 def no_split_list(monkeypatch):
     """No test reaches GitHub: the split list is off unless a test serves its own."""
-    monkeypatch.setattr(download, "SPLIT_LIST", None)
-    monkeypatch.delenv(download.SPLIT_URL_ENV, raising=False)
+    monkeypatch.setattr(split_list, "SPLIT_LIST", None)
+    monkeypatch.delenv(split_list.SPLIT_URL_ENV, raising=False)
 
 
 SPLIT_CSV = b"split,index,image_id\r\ntrain,0,ISIC_0000001\r\ntest,0,ISIC_0000002\r\n"
@@ -113,10 +114,10 @@ SPLIT_CSV = b"split,index,image_id\r\ntrain,0,ISIC_0000001\r\ntest,0,ISIC_000000
 
 def _serve_split_list(server: Server, monkeypatch, data: bytes = SPLIT_CSV) -> None:
     server.blobs[99] = data
-    spec = download.SplitListFile(
+    spec = split_list.SplitListFile(
         f"{server.url}99", len(SPLIT_CSV), hashlib.md5(SPLIT_CSV).hexdigest()
     )
-    monkeypatch.setattr(download, "SPLIT_LIST", spec)
+    monkeypatch.setattr(split_list, "SPLIT_LIST", spec)
 
 
 def _fetch(root: Path, server: Server, dist: Distribution, **kwargs) -> Path:
@@ -176,7 +177,7 @@ def test_download_unpacks_into_the_layout_the_loader_reads(tmp_path, server, cap
         assert spec.name in out
     assert out.index("CC BY-NC-SA 4.0") < out.index("ready in")  # licences before the work
     assert "CC BY-NC 4.0" in out and "doi:10.1038/sdata.2018.161" in out
-    assert "dermamnist_split_info.csv is ABSENT" in out and download.SPLIT_SOURCE in out
+    assert "dermamnist_split_info.csv is ABSENT" in out and split_list.SPLIT_SOURCE in out
     assert [len(server.asked(i)) for i in (11, 12, 13)] == [1, 1, 1]
     assert server.asked(11)[0].get("Range") is None
 
@@ -393,7 +394,7 @@ def test_the_split_list_address_can_be_overridden(tmp_path, server, monkeypatch)
     server.blobs = dict(dist.blobs)
     _serve_split_list(server, monkeypatch)
     server.blobs[98] = server.blobs.pop(99)
-    monkeypatch.setenv(download.SPLIT_URL_ENV, f"{server.url}98")
+    monkeypatch.setenv(split_list.SPLIT_URL_ENV, f"{server.url}98")
 
-    download.download_split_list(tmp_path / "root", progress=False)
+    split_list.download_split_list(tmp_path / "root", progress=False)
     assert (tmp_path / "root" / "splits" / "dermamnist_split_info.csv").read_bytes() == SPLIT_CSV

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from gan_study.data.download import RemoteFile
 from gan_study.data.ham10000 import METADATA_FILE
+from gan_study.data.transfer import RemoteFile
 
 DEFAULT_LESIONS: dict[str, list[int]] = {
     # per class, the number of images of each lesion (most lesions have one image)
@@ -247,7 +247,7 @@ def pack_distribution(root: str | os.PathLike, first_id: int = 11):
     -------
     blobs : dict of int to bytes
         Datafile id -> bytes, for :class:`LoopbackDataverse`.
-    files : tuple of gan_study.data.download.RemoteFile
+    files : tuple of gan_study.data.transfer.RemoteFile
         Their table, in the order of :data:`gan_study.data.download.HAM10000_FILES`.
     """
     folder = Path(root) / "HAM10000"
