@@ -20,6 +20,11 @@ Every number comes with what it needs to be read:
 
 Memorisation results are proxies (distances and a three-sample test), not
 membership-inference or privacy guarantees; the returned dictionary says so.
+
+The held-out FD of the corruption ladder (:mod:`gan_study.ladder`) and the
+learning curve of a run's snapshots (:mod:`gan_study.learning_curve`) use the
+same protocol and the same inputs (:mod:`gan_study.evaluation_inputs`); they
+are importable from here too.
 """
 
 from __future__ import annotations
@@ -32,43 +37,24 @@ from pathlib import Path
 import numpy as np
 
 from gan_study import classifier as classifier_mod
-from gan_study import corruptions, heldout, memorisation, metrics, model_card, store
+from gan_study import heldout, memorisation, metrics, model_card, store
+from gan_study.data import CLASS_NAMES
+from gan_study.evaluation_inputs import CODE_MODULES as CODE_MODULES
+from gan_study.evaluation_inputs import extractor_id, json_ready, labels_like, run_inputs
+from gan_study.ladder import LADDER_FILE as LADDER_FILE
+from gan_study.ladder import corruption_references as corruption_references
+from gan_study.learning_curve import CURVE_FILE as CURVE_FILE
+from gan_study.learning_curve import learning_curve as learning_curve
 
 #: Version of the metrics.json layout; a file with another version is recomputed.
 SCHEMA_VERSION = 3
-#: The package modules whose code computes ``metrics.json`` (part of its cache key).
-CODE_MODULES = (
-    "evaluation",
-    "heldout",
-    "corruptions",
-    "memorisation",
-    "metrics",
-    "classifier",
-    "training",
-)
 METRICS_FILE = "metrics.json"
-CURVE_FILE = "learning_curve.json"
 
 PROXY_NOTE = (
     "Memorisation metrics (nearest-neighbour distance ratios, C_T, closest pairs) are "
     "proxies: they can reveal copying but cannot prove its absence, and they are not "
     "membership-inference or differential-privacy guarantees."
 )
-
-
-def labels_like(train_labels: np.ndarray, n: int, seed: int, num_classes: int = 7) -> np.ndarray:
-    """``n`` labels whose class counts follow the training distribution.
-
-    Counts are allocated by largest remainder (so they match the training
-    proportions as closely as integers allow), then shuffled with ``seed``.
-    """
-    counts = np.bincount(np.asarray(train_labels).ravel(), minlength=num_classes)
-    share = counts / counts.sum() * n
-    alloc = np.floor(share).astype(int)
-    order = np.argsort(-(share - alloc), kind="stable")
-    alloc[order[: n - alloc.sum()]] += 1
-    labels = np.repeat(np.arange(num_classes), alloc)
-    return np.random.default_rng(seed).permutation(labels).astype(np.int64)
 
 
 _REAL_SIDE: dict = {}  # real-versus-real values, shared by the runs of one evaluation grid
@@ -87,33 +73,6 @@ def _real_side(key: tuple, compute):
             _REAL_SIDE.pop(next(iter(_REAL_SIDE)))
         _REAL_SIDE[key] = compute()
     return _REAL_SIDE[key]
-
-
-def _json_ready(obj, unavailable: dict | None = None, path: str = ""):
-    """``obj`` with numpy types made plain and non-finite floats made ``None``.
-
-    JSON has no NaN; each value replaced by ``None`` is recorded in
-    ``unavailable`` (dotted path -> reason), so that no number goes missing
-    unannounced.
-    """
-    if isinstance(obj, dict):
-        return {
-            str(k): _json_ready(v, unavailable, f"{path}.{k}" if path else str(k))
-            for k, v in obj.items()
-        }
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v, unavailable, f"{path}[{i}]") for i, v in enumerate(obj)]
-    if isinstance(obj, np.ndarray):
-        return _json_ready(obj.tolist(), unavailable, path)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        obj = float(obj)
-    if isinstance(obj, float) and not np.isfinite(obj):
-        if unavailable is not None:
-            unavailable.setdefault(path, f"computed as {obj} (not a finite number)")
-        return None
-    return obj
 
 
 def _drop_arrays(d: dict, keys: tuple[str, ...]) -> dict:
@@ -190,8 +149,6 @@ def evaluate_images(
         value next to its real-versus-real ``floor`` (held-out test images in
         place of generated ones).
     """
-    from gan_study.data import CLASS_NAMES
-
     fake = np.asarray(fake_images)
     if fake.ndim != 4 or fake.dtype != np.uint8:
         raise ValueError(f"fake_images must be uint8 (N, S, S, 3), got {fake.dtype} {fake.shape}")
@@ -445,7 +402,7 @@ def evaluate_images(
         unavailable["data_copying.ct"] = ct.get("unavailable", "not computed")
     if ct_pixel.get("ct") is None:
         unavailable["data_copying_pixel.ct"] = ct_pixel.get("unavailable", "not computed")
-    result = _json_ready(result, unavailable)
+    result = json_ready(result, unavailable)
     result["unavailable"] = unavailable
     return result
 
@@ -471,187 +428,6 @@ def format_summary(result: dict) -> str:
         + ("available" if result["inception"]["available"] else "unavailable (no local weights)"),
     ]
     return "\n".join(lines)
-
-
-#: File name of a cached :func:`corruption_references` result.
-LADDER_FILE = "corruption_ladder-{key}.json"
-
-
-def corruption_references(
-    data,
-    clf,
-    *,
-    n: int,
-    seed: int,
-    ladder=corruptions.LADDER,
-    fd_repeats: int = heldout.REPEATS,
-    cache_dir: str | os.PathLike | None = None,
-) -> dict:
-    """The held-out FD of corrupted real images: reference lines for the GANs' FD.
-
-    Real training images, corrupted by each rung of ``ladder``
-    (:func:`gan_study.corruptions.corrupt`), take the place of generated
-    images in exactly the protocol of :func:`evaluate_images`: the same
-    feature extractor, the same N, seed and held-out test subsets. Each rung
-    corrupts the very training subsets of the floor, so its distance from
-    the floor is the corruption alone. A generator with a lower FD is closer
-    to the real images than real images so corrupted; a feature space fit
-    for the purpose scores every rung above the floor, and a stronger rung of
-    one kind above a milder one (``monotone``).
-
-    Parameters
-    ----------
-    data : gan_study.data.LesionData
-        The real data (``test`` the held-out side, ``train`` the images corrupted).
-    clf : gan_study.classifier.Classifier
-        The feature extractor.
-    n, seed, fd_repeats
-        As for :func:`evaluate_images` (use the same values to compare).
-    ladder : sequence of (kind, level)
-        Default :data:`gan_study.corruptions.LADDER`.
-    cache_dir : path-like, optional
-        Where the result is kept (default :func:`gan_study.paths.cache_dir`),
-        as ``corruption_ladder-KEY.json``; KEY is a
-        :func:`gan_study.store.cache_key` of the code of :data:`CODE_MODULES`,
-        the feature extractor, the real arrays and the parameters, so a stored
-        result is reused only when all of them are the same.
-
-    Returns
-    -------
-    dict
-        ``n``, ``seed``, ``repeats``, ``floor`` (``mean``, ``std``, ``values``),
-        ``references``: one record per rung with ``kind``, ``level``,
-        ``label``, ``mean``, ``std``, ``values``; ``monotone``: kind -> whether
-        the floor and that kind's rungs increase strictly with the level
-        (JPEG: with falling quality).
-    """
-    from gan_study import paths
-
-    ladder = [(str(kind), float(level)) for kind, level in ladder]
-    if not ladder:
-        raise ValueError("ladder is empty: give at least one (kind, level) corruption")
-    if n < 10:
-        raise ValueError(f"n must be >= 10, got {n}")
-    key = store.cache_key(
-        code=store.code_version(*CODE_MODULES),
-        inputs={
-            "feature_extractor": _classifier_id(clf),
-            "real": store.array_digest(data.train.images, data.test.images),
-        },
-        params={"n": int(n), "seed": int(seed), "ladder": ladder, "repeats": int(fd_repeats)},
-    )
-    path = paths.cache_dir(cache_dir) / LADDER_FILE.format(key=key[:16])
-    cached = _read_cached(path, key)
-    if cached is not None:
-        return cached
-    f_train = clf.features(data.train.images)
-    f_test = clf.features(data.test.images)
-    n_eff = int(min(n, len(f_test), len(f_train)))
-    labels = [corruptions.label(kind, level) for kind, level in ladder]
-    aligned = {
-        label: clf.features(corruptions.corrupt(data.train.images, kind, level, seed=seed))
-        for label, (kind, level) in zip(labels, ladder, strict=False)
-    }
-    fd = heldout.heldout_frechet(
-        f_test, f_train, n_eff, aligned=aligned, repeats=fd_repeats, seed=seed
-    )
-    references = [
-        {"kind": kind, "level": level, "label": label, **fd["candidates"][label]}
-        for label, (kind, level) in zip(labels, ladder, strict=False)
-    ]
-    out = {
-        "n": fd["n"],
-        "seed": int(seed),
-        "repeats": fd["repeats"],
-        "floor": fd["floor"],
-        "references": references,
-        "monotone": _monotone(fd["floor"]["mean"], references),
-        "cache_key": key,
-    }
-    store.atomic_write_json(path, out)
-    return out
-
-
-def _monotone(floor: float, references: list[dict]) -> dict[str, bool]:
-    """Kind -> whether the floor, then that kind's rungs by strength, increase strictly."""
-    out = {}
-    for kind in dict.fromkeys(r["kind"] for r in references):
-        rungs = sorted(
-            (r for r in references if r["kind"] == kind),
-            key=lambda r: -r["level"] if kind == "jpeg" else r["level"],
-        )
-        values = [floor, *(r["mean"] for r in rungs)]
-        out[kind] = bool(all(a < b for a, b in zip(values, values[1:], strict=False)))
-    return out
-
-
-def _classifier_id(clf) -> str:
-    """What identifies a feature extractor: its cache name (which holds its code
-    version, settings and data digest), else a digest of its weights."""
-    if clf.path is not None:
-        return clf.name
-    return "weights-" + store.array_digest(*clf.model.get_weights())
-
-
-def _check_trained_on(run_dir: Path, config, images, labels, data_dir) -> None:
-    """Refuse to score a run against data other than the data it was trained on."""
-    from gan_study import training
-
-    stored = json.loads((run_dir / "config.json").read_text()).get("data", {})
-    found = training.data_fingerprint(images, labels)
-    if stored.get("fingerprint") != found:
-        raise ValueError(
-            f"run {run_dir} was trained on data with fingerprint {stored.get('fingerprint')} "
-            f"({stored.get('source')}, {stored.get('n_train')} images), but the data under "
-            f"{data_dir or '$GAN_STUDY_DATA_DIR'} give {found} ({config.source}, "
-            f"{len(images)} images): evaluate it with the data root it was trained on "
-            "(--data-dir / GAN_STUDY_DATA_DIR)"
-        )
-
-
-def _run_inputs(run_dir: Path, data_dir):
-    """A finished run's configuration, its real data, and the images it was trained on.
-
-    Raises ``FileNotFoundError`` for a missing run directory and
-    ``ValueError`` when the data under ``data_dir`` are not the run's.
-    """
-    from gan_study import data as data_mod
-    from gan_study import training
-
-    if not run_dir.is_dir():
-        raise FileNotFoundError(f"run directory {run_dir} does not exist; train it first")
-    config = training.load_config(run_dir)
-    data = data_mod.load(
-        source=config.source,
-        split=config.split,
-        image_size=config.image_size,
-        data_dir=data_dir,
-    )
-    gan_train, gan_labels = training.training_images(
-        config, data_dir, data.train.images, data.train.labels
-    )
-    _check_trained_on(run_dir, config, gan_train, gan_labels, data_dir)
-    return config, data, gan_train
-
-
-def _extractor_id(clf, data) -> str:
-    """:func:`_classifier_id` of ``clf``; for ``None`` the name of the default classifier
-    of ``data`` (without loading or training it)."""
-    if clf is None:
-        return classifier_mod.cache_name(data, **classifier_mod.DEFAULT_PARAMS)
-    return _classifier_id(clf)
-
-
-def _read_cached(path: Path, key: str) -> dict | None:
-    """The JSON object stored at ``path`` if its ``cache_key`` is ``key``; else ``None``
-    (also for a missing or unreadable file, which is then computed again)."""
-    if not path.is_file():
-        return None
-    try:
-        cached = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return cached if isinstance(cached, dict) and cached.get("cache_key") == key else None
 
 
 def evaluate_run(
@@ -711,13 +487,13 @@ def evaluate_run(
     from gan_study import training
 
     run_dir = Path(run_dir)
-    config, data, gan_train = _run_inputs(run_dir, data_dir)
+    config, data, gan_train = run_inputs(run_dir, data_dir)
     generator_name = "generator_ema.keras" if ema else "generator.keras"
     key = store.cache_key(
         code=store.code_version(*CODE_MODULES),
         inputs={
             "generator": store.file_digest(training.generator_path(run_dir, ema=ema)),
-            "feature_extractor": _extractor_id(clf, data),
+            "feature_extractor": extractor_id(clf, data),
             "real": store.array_digest(
                 data.train.images, data.train.labels, data.test.images, data.test.labels
             ),
@@ -778,154 +554,3 @@ def generated_images(run_dir, data, *, n: int, seed: int, ema: bool = True):
     conditional = len(generator.inputs) == 2
     labels = labels_like(data.train.labels, n, seed) if conditional else None
     return training.generate(generator, n, seed, labels=labels), labels
-
-
-def learning_curve(
-    run_dir: str | os.PathLike,
-    *,
-    n: int = 2000,
-    seed: int = 0,
-    data_dir: str | os.PathLike | None = None,
-    clf=None,
-    fd_repeats: int = heldout.REPEATS,
-) -> dict:
-    """FD (and class agreement) of a run's EMA generator after each of its snapshots.
-
-    Every snapshot of :func:`gan_study.training.snapshots` is scored with the
-    held-out FD protocol of :func:`evaluate_run`: ``n`` images drawn with
-    ``seed`` (a conditional generator gets the labels of :func:`labels_like`),
-    the same feature extractor and the same test and training subsets of
-    :func:`gan_study.heldout.heldout_frechet`. The snapshot of the last epoch
-    is the finished EMA generator, so the curve ends at the FD that
-    ``metrics.json`` reports. Only FD and class agreement are computed; the
-    other metrics of :func:`evaluate_images` are not.
-
-    Parameters
-    ----------
-    run_dir : path-like
-        A finished run trained with ``snapshot_every > 0``.
-    n, seed, data_dir, clf
-        As for :func:`evaluate_run` (use the same values to compare).
-    fd_repeats : int, default 3
-        As for :func:`evaluate_images`.
-
-    Returns
-    -------
-    dict
-        JSON-ready, also written to ``run_dir/learning_curve.json``: ``n``,
-        ``seed``, ``model``, ``conditional``, ``floor_mean`` and ``points``, one
-        record per snapshot with ``epoch``, ``d_updates``, ``g_updates``,
-        ``fd_mean``, ``fd_std`` and ``agreement`` (a conditional model's
-        balanced class agreement: the mean over classes of the share of its
-        images of a class that the classifier assigns to that class; ``None``
-        otherwise), and ``unavailable`` (each value that was not a finite
-        number, stored as ``None``, with the reason). A stored file is reused
-        only when its ``cache_key`` (code
-        of :data:`CODE_MODULES`, every snapshot file, the feature extractor,
-        the real arrays, ``n``, ``seed``, ``fd_repeats``) is the one computed
-        now.
-
-    Raises
-    ------
-    FileNotFoundError
-        ``run_dir`` does not exist or is not finished.
-    ValueError
-        The run keeps no snapshots (train it with ``snapshot_every``), or the
-        data under ``data_dir`` are not the data it was trained on.
-
-    References
-    ----------
-    .. [1] Heusel et al. (2017), "GANs trained by a two time-scale update rule
-       converge to a local Nash equilibrium", NeurIPS.
-    """
-    from gan_study import training
-    from gan_study.data import CLASS_NAMES
-    from gan_study.models import DEFAULTS
-
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise FileNotFoundError(f"run directory {run_dir} does not exist; train it first")
-    if not training.is_finished(run_dir):
-        raise FileNotFoundError(
-            f"the run in {run_dir} is not finished; train it with its configuration first"
-        )
-    if n < 10:
-        raise ValueError(f"n must be >= 10, got {n}")
-    kept = training.snapshots(run_dir)
-    if kept.empty:
-        raise ValueError(
-            f"the run in {run_dir} keeps no generator snapshots, so it has no learning curve; "
-            "train it with snapshot_every > 0 (e.g. gan-study train --snapshot-every 4)"
-        )
-    config, data, _ = _run_inputs(run_dir, data_dir)
-    key = store.cache_key(
-        code=store.code_version(*CODE_MODULES),
-        inputs={
-            "snapshots": [
-                [int(e), store.file_digest(p)]
-                for e, p in zip(kept["epoch"], kept["path"], strict=True)
-            ],
-            "feature_extractor": _extractor_id(clf, data),
-            "real": store.array_digest(
-                data.train.images, data.train.labels, data.test.images, data.test.labels
-            ),
-        },
-        params={"n": int(n), "seed": int(seed), "repeats": int(fd_repeats)},
-    )
-    out_path = run_dir / CURVE_FILE
-    cached = _read_cached(out_path, key)
-    if cached is not None:
-        return cached
-
-    if clf is None:
-        clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
-    f_train = clf.features(data.train.images)
-    f_test = clf.features(data.test.images)
-    n_eff = int(min(n, len(f_test), len(f_train)))
-    # what every snapshot shares: the labels asked for and the judge's real-image predictions
-    conditional = bool(DEFAULTS[config.model]["conditional"])
-    labels = labels_like(data.train.labels, n, seed) if conditional else None
-    test_predictions = clf.predict(data.test.images) if conditional else None
-    points, floor = [], None
-    for row in kept.itertuples():
-        generator = training.load_generator(run_dir, epoch=int(row.epoch))
-        fake = training.generate(generator, n, seed, labels=labels)[:n]  # as evaluate_images
-        fd = heldout.heldout_frechet(
-            f_test,
-            f_train,
-            n_eff,
-            candidates={"generated": clf.features(fake)},
-            repeats=fd_repeats,
-            seed=seed,
-        )
-        floor = fd["floor"]["mean"]
-        agreement = None
-        if conditional:
-            table = metrics.class_agreement(
-                labels, clf.predict(fake), data.test.labels, test_predictions, CLASS_NAMES
-            )
-            agreement = float(table["agreement"].mean())
-        points.append(
-            {
-                "epoch": int(row.epoch),
-                "d_updates": int(row.d_updates),
-                "g_updates": int(row.g_updates),
-                "fd_mean": float(fd["candidates"]["generated"]["mean"]),
-                "fd_std": float(fd["candidates"]["generated"]["std"]),
-                "agreement": agreement,
-            }
-        )
-    out = {
-        "n": n_eff,
-        "seed": int(seed),
-        "model": config.model,
-        "conditional": conditional,
-        "floor_mean": float(floor),
-        "points": points,
-        "cache_key": key,
-    }
-    unavailable: dict = {}
-    out = _json_ready(out, unavailable)
-    out["unavailable"] = unavailable  # non-finite values, stored as null, and why
-    store.atomic_write_json(out_path, out)
-    return out

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gan_study import classifier, corruptions, evaluation, heldout, metrics, plots, store
+from gan_study import classifier, corruptions, evaluation, heldout, ladder, metrics, plots, store
 from gan_study.data import LesionData, Split
 
 matplotlib.use("Agg")
@@ -109,7 +109,7 @@ LADDER = (("blur", 0.5), ("blur", 3.0), ("noise", 0.3))
 
 def test_references_climb_above_the_floor(toy, tmp_path):
     data, clf = toy
-    got = evaluation.corruption_references(
+    got = ladder.corruption_references(
         data, clf, n=80, seed=3, ladder=LADDER, fd_repeats=2, cache_dir=tmp_path
     )
     json.dumps(got, allow_nan=False)
@@ -128,7 +128,7 @@ def test_monotone_reads_jpeg_quality_downwards():
         {"kind": "blur", "level": 1.0, "mean": 1.0},
         {"kind": "blur", "level": 0.5, "mean": 3.0},
     ]
-    assert evaluation._monotone(1.5, refs) == {"jpeg": True, "blur": False}
+    assert ladder._monotone(1.5, refs) == {"jpeg": True, "blur": False}
 
 
 def test_the_references_share_the_held_out_subsets_of_the_generated_images(
@@ -145,7 +145,7 @@ def test_the_references_share_the_held_out_subsets_of_the_generated_images(
         return real(held, reference, n, **kw)
 
     monkeypatch.setattr(heldout, "heldout_frechet", recording)
-    got = evaluation.corruption_references(
+    got = ladder.corruption_references(
         data, clf, n=80, seed=3, ladder=(("blur", 1.0),), fd_repeats=2, cache_dir=tmp_path
     )
     result = evaluation.evaluate_images(
@@ -166,25 +166,25 @@ def test_the_references_share_the_held_out_subsets_of_the_generated_images(
 def test_references_are_cached_and_recomputed_for_other_code(toy, tmp_path, monkeypatch):
     data, clf = toy
     kw = dict(n=50, seed=0, ladder=(("blur", 1.0),), fd_repeats=2, cache_dir=tmp_path)
-    first = evaluation.corruption_references(data, clf, **kw)
+    first = ladder.corruption_references(data, clf, **kw)
     (path,) = tmp_path.glob("corruption_ladder-*.json")
     calls = []
     features = clf.features
     monkeypatch.setattr(clf, "features", lambda x: calls.append(len(x)) or features(x))
-    assert evaluation.corruption_references(data, clf, **kw) == first and calls == []
-    other = evaluation.corruption_references(data, clf, **{**kw, "seed": 1})
+    assert ladder.corruption_references(data, clf, **kw) == first and calls == []
+    other = ladder.corruption_references(data, clf, **{**kw, "seed": 1})
     assert calls and other["cache_key"] != first["cache_key"]
     calls.clear()
     real_version = store.code_version
     monkeypatch.setattr(store, "code_version", lambda *m: "changed" + real_version(*m))
-    again = evaluation.corruption_references(data, clf, **kw)
+    again = ladder.corruption_references(data, clf, **kw)
     assert calls, "a change of the code must recompute the references"
     assert again["cache_key"] != first["cache_key"]
     monkeypatch.setattr(store, "code_version", real_version)
     for damaged in ("{not json", "[1, 2]"):  # unreadable, or JSON of another shape
         path.write_text(damaged)
         calls.clear()
-        assert evaluation.corruption_references(data, clf, **kw)["cache_key"] == first["cache_key"]
+        assert ladder.corruption_references(data, clf, **kw)["cache_key"] == first["cache_key"]
         assert calls, "a damaged file must be recomputed, not trusted"
         assert json.loads(path.read_text())["cache_key"] == first["cache_key"]
 
@@ -192,11 +192,11 @@ def test_references_are_cached_and_recomputed_for_other_code(toy, tmp_path, monk
 def test_bad_arguments_are_refused(toy, tmp_path):
     data, clf = toy
     with pytest.raises(ValueError, match="ladder is empty"):
-        evaluation.corruption_references(data, clf, n=50, seed=0, ladder=(), cache_dir=tmp_path)
+        ladder.corruption_references(data, clf, n=50, seed=0, ladder=(), cache_dir=tmp_path)
     with pytest.raises(ValueError, match="n must be >= 10"):
-        evaluation.corruption_references(data, clf, n=5, seed=0, cache_dir=tmp_path)
+        ladder.corruption_references(data, clf, n=5, seed=0, cache_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown corruption"):
-        evaluation.corruption_references(
+        ladder.corruption_references(
             data, clf, n=50, seed=0, ladder=(("melt", 1),), cache_dir=tmp_path
         )
     assert not list(tmp_path.iterdir())

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gan_study import classifier, evaluation
+from gan_study import classifier, evaluation, evaluation_inputs
 from gan_study.data import LesionData, Split
 
 
@@ -244,7 +244,7 @@ def test_evaluate_run_refuses_data_the_run_was_not_trained_on(toy, tmp_path, mon
 
 def test_unavailable_values_are_listed_not_dropped():
     out: dict = {}
-    ready = evaluation._json_ready({"a": {"b": float("nan"), "c": 1.5}, "d": [np.inf]}, out)
+    ready = evaluation_inputs.json_ready({"a": {"b": float("nan"), "c": 1.5}, "d": [np.inf]}, out)
     assert ready == {"a": {"b": None, "c": 1.5}, "d": [None]}
     assert set(out) == {"a.b", "d[0]"} and "not a finite number" in out["a.b"]
 
