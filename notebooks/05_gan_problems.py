@@ -55,7 +55,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from gan_study import book, classifier, data, models, plots, problems, study, training
+from gan_study import book, classifier, collapse, data, models, plots, problems, study, training
 
 plots.set_style()
 lesions = data.load(image_size=image_size, data_dir=data_dir)
@@ -250,7 +250,7 @@ settings = {label: run(config) for label, config in planned.collapse.items()}
 judge = classifier.load_or_train(lesions, seed=0, epochs=classifier_epochs)
 pick = np.random.default_rng(seed).permutation(len(lesions.test.images))[:n_eval]
 real_eval = lesions.test.images[np.sort(pick)]
-scores = problems.collapse_table(settings, real_eval, judge, seed=seed)
+scores = collapse.collapse_table(settings, real_eval, judge, seed=seed)
 book.glue_figure("fig-problems-collapse", plots.collapse_comparison(scores))
 book.show_markdown(book.markdown_table(scores.round(3), index=True))
 
@@ -261,7 +261,7 @@ for key, row in zip(("ref", "mod", "prov", "strong"), scores.itertuples(), stric
     book.glue_value(f"{key}_recall", row.recall, ".3f")
     book.glue_value(f"{key}_coverage", row.coverage, ".3f")
     book.glue_value(f"{key}_classes", row.effective_classes, ".2f")
-    book.glue_value(f"{key}_verdict", problems.collapse_verdict(scores.loc[row.Index], ref).text)
+    book.glue_value(f"{key}_verdict", collapse.collapse_verdict(scores.loc[row.Index], ref).text)
 book.glue_value("real_ssim", ref.ssim_real, ".3f")
 
 # %%
@@ -272,7 +272,7 @@ book.glue_value("collapse_lr_d", collapse_lr_d, "g")
 book.glue_value("collapse_ratio", collapse_lr_g / collapse_lr_d, "g")
 book.glue_value("strong_d_lr_d", strong_d_lr_d, "g")
 book.glue_value("collapse_epochs", collapse_epochs)
-for name, margin in problems.COLLAPSE_MARGINS.items():
+for name, margin in collapse.COLLAPSE_MARGINS.items():
     book.glue_value(f"margin_{name}", margin, "g")
 book.glue_value("collapse_updates", len(training.load_steps(settings[scores.index[0]])), ",d")
 
@@ -325,7 +325,7 @@ book.glue_figure(
 # like a lesion is a generator stuck on one point that the discriminator once
 # accepted, not a generator that has learnt one kind of lesion.
 #
-# The verdicts come from `problems.collapse_verdict`. It counts a sign only when
+# The verdicts come from `collapse.collapse_verdict`. It counts a sign only when
 # the difference from the reference exceeds a margin ({glue:text}`margin_ssim`
 # in SSIM, {glue:text}`margin_coverage` in recall and coverage,
 # {glue:text}`margin_classes` in the class count), and it leaves a sign untested

@@ -697,7 +697,7 @@ def learning_curves(curves, *, references=None, accuracy=None, target=None, orde
         The classifier's balanced accuracy on real test images.
     target : float, optional
         The share of ``accuracy`` drawn as the target line (default
-        :data:`gan_study.study.AGREEMENT_TARGET`).
+        :data:`gan_study.verdicts.AGREEMENT_TARGET`).
     order : sequence of str, optional
         Models in legend order (default: order of appearance).
 
@@ -708,7 +708,7 @@ def learning_curves(curves, *, references=None, accuracy=None, target=None, orde
     if curves.empty:
         raise ValueError("learning_curves() got no snapshots to draw")
     if target is None:
-        from gan_study.study import AGREEMENT_TARGET as target
+        from gan_study.verdicts import AGREEMENT_TARGET as target
     order = list(order) if order is not None else list(dict.fromkeys(curves["model"]))
     colours = dict(zip(order, class_colours(len(order)), strict=True))
     conditional = curves.dropna(subset=["agreement"])
@@ -1022,7 +1022,7 @@ def collapse_comparison(scores: pd.DataFrame) -> matplotlib.figure.Figure:
     ----------
     scores : pandas.DataFrame
         One row per run (index: its label) with the columns of
-        :func:`gan_study.problems.collapse_scores`.
+        :func:`gan_study.collapse.collapse_scores`.
 
     Returns
     -------

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gan_study import problems
+from gan_study import collapse, problems
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
@@ -71,14 +71,14 @@ def test_probe_checks_its_arguments():
 
 def test_predicted_class_spread():
     collapsed = np.tile([0.1, 0.8, 0.1], (10, 1))
-    assert problems.predicted_class_spread(collapsed) == {
+    assert collapse.predicted_class_spread(collapsed) == {
         "effective_classes": pytest.approx(1.0),
         "top_class_share": 1.0,
     }
     uniform = np.eye(3)[np.arange(30) % 3]
-    assert problems.predicted_class_spread(uniform)["effective_classes"] == pytest.approx(3.0)
+    assert collapse.predicted_class_spread(uniform)["effective_classes"] == pytest.approx(3.0)
     with pytest.raises(ValueError):
-        problems.predicted_class_spread(np.zeros((0, 3)))
+        collapse.predicted_class_spread(np.zeros((0, 3)))
 
 
 def _hist(values):
@@ -151,19 +151,19 @@ def _scores(ssim, recall, classes, coverage=None):
 
 
 def test_collapse_verdict_all_four_signs():
-    v = problems.collapse_verdict(_scores(0.95, 0.02, 1.2), _scores(0.55, 0.30, 3.0))
+    v = collapse.collapse_verdict(_scores(0.95, 0.02, 1.2), _scores(0.55, 0.30, 3.0))
     assert v.collapsed and len(v.present) == 4
     assert v.text.startswith("all four signs of collapse (a higher mean pairwise SSIM, ")
 
 
 def test_collapse_verdict_differences_within_the_margins_are_no_sign():
-    v = problems.collapse_verdict(_scores(0.58, 0.28, 2.8), _scores(0.55, 0.30, 3.0))
+    v = collapse.collapse_verdict(_scores(0.58, 0.28, 2.8), _scores(0.55, 0.30, 3.0))
     assert not v.collapsed and v.present == []
     assert v.text == "none of the 4 signs: no collapse here"
 
 
 def test_collapse_verdict_one_sign_is_not_a_collapse():
-    v = problems.collapse_verdict(_scores(0.95, 0.29, 3.0), _scores(0.55, 0.30, 3.0))
+    v = collapse.collapse_verdict(_scores(0.95, 0.29, 3.0), _scores(0.55, 0.30, 3.0))
     assert not v.collapsed
     assert v.text == "1 of the 4 signs (a higher mean pairwise SSIM): not a clear collapse"
 
@@ -171,27 +171,27 @@ def test_collapse_verdict_one_sign_is_not_a_collapse():
 def test_collapse_verdict_reference_without_recall_leaves_recall_untested():
     # an undertrained reference: recall 0.0, coverage 0.03 (no room to fall by 0.05)
     ref = _scores(0.567, 0.0, 3.0, coverage=0.03)
-    v = problems.collapse_verdict(_scores(0.988, 0.0, 1.1, coverage=0.0), ref)
+    v = collapse.collapse_verdict(_scores(0.988, 0.0, 1.1, coverage=0.0), ref)
     assert v.signs["a lower recall"] is None and v.signs["a lower coverage"] is None
     assert v.collapsed  # the two testable signs agree
     assert v.text.startswith("both testable signs of collapse")
     assert "a lower recall and a lower coverage could not be tested" in v.text
-    v = problems.collapse_verdict(_scores(0.988, 0.0, 3.0), ref)
+    v = collapse.collapse_verdict(_scores(0.988, 0.0, 3.0), ref)
     assert not v.collapsed
     assert v.text.startswith("1 of the 2 testable signs (a higher mean pairwise SSIM; ")
 
 
 def test_collapse_verdict_needs_two_testable_signs():
-    v = problems.collapse_verdict(_scores(0.95, 0.0, 1.0), _scores(0.55, 0.0, 1.2))
+    v = collapse.collapse_verdict(_scores(0.95, 0.0, 1.0), _scores(0.55, 0.0, 1.2))
     assert not v.collapsed
     assert v.text.startswith("too few testable signs to tell (1 of 4; ")
 
 
 def test_collapse_verdict_checks_its_input():
     with pytest.raises(ValueError, match="recall"):
-        problems.collapse_verdict({"ssim_fake": 0.5}, _scores(0.5, 0.3, 3.0))
+        collapse.collapse_verdict({"ssim_fake": 0.5}, _scores(0.5, 0.3, 3.0))
     with pytest.raises(ValueError, match="ssim_margin"):
-        problems.collapse_verdict(_scores(0.5, 0.3, 3), _scores(0.5, 0.3, 3), ssim_margin=-1)
+        collapse.collapse_verdict(_scores(0.5, 0.3, 3), _scores(0.5, 0.3, 3), ssim_margin=-1)
 
 
 class _MeanColourClassifier:
@@ -224,10 +224,10 @@ def test_collapse_table_scores_the_raw_generator_of_each_run(tmp_path):
     }
     real = rng.integers(0, 256, (24, 28, 28, 3), dtype=np.uint8)
     clf = _MeanColourClassifier()
-    table = problems.collapse_table(runs, real, clf, seed=3)
+    table = collapse.collapse_table(runs, real, clf, seed=3)
     assert list(table.index) == ["a", "b"] and table.index.name == "run"
     fake = training.generate(training.load_generator(runs["b"], ema=False), len(real), seed=3)
-    expected = problems.collapse_scores(fake, real, clf, seed=3)
+    expected = collapse.collapse_scores(fake, real, clf, seed=3)
     assert table.loc["b"].to_dict() == pytest.approx(expected)
     assert set(table.columns) >= {"ssim_fake", "recall", "coverage", "effective_classes"}
 
