@@ -81,7 +81,7 @@ def test_code_version_changes_when_a_module_is_edited(tmp_path, monkeypatch):
         metrics_v1 = store.code_version("metrics")
         data_v1 = store.code_version("data")
         whole_v1 = store.code_version()
-        with open(copy / "metrics.py", "a") as f:
+        with open(copy / "metrics" / "distances.py", "a") as f:
             f.write("\n# a fix to a metric\n")
         store.code_version.cache_clear()
         assert store.code_version("metrics") != metrics_v1
