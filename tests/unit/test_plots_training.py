@@ -57,7 +57,7 @@ def test_architecture_places_branches_side_by_side():
             ("join", "Concatenate", "", (12,), 0, ("z", "e")),
         ]
     )
-    pos = plots._layer_positions(graph)
+    pos = plots.networks._layer_positions(graph)
     assert pos["z"][1] == pos["y"][1] == 0
     assert pos["z"][0] != pos["y"][0]
     assert pos["e"][0] == pos["y"][0]  # a layer stays in its parent's column
