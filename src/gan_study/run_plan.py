@@ -11,7 +11,7 @@ and reuses them (equal configurations have equal run directories,
 The list cannot drift from the chapters, because it is made the way they make
 their runs: the parameters are resolved as the build resolves them (the
 profile, then the ``-p NAME VALUE`` overrides:
-:func:`gan_study.report.resolve_parameters`), and each chapter's configurations
+:func:`gan_study.parameters.resolve_parameters`), and each chapter's configurations
 come from the functions the chapter itself calls (:data:`CHAPTERS`): the shared
 reference runs (:class:`gan_study.config.RunGrid`; chapters 3, 4, 6 and 7),
 chapter 5's experiments (:func:`gan_study.problems.chapter_configs`) and
@@ -36,11 +36,11 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from gan_study import problems, report, scarce_data
+from gan_study import parameters, problems, scarce_data
 from gan_study.config import RunGrid, TrainConfig
 
-#: ``(NAME, VALUE)`` strings as typed after ``-p``, or parsed :class:`gan_study.report.Override`.
-Overrides = Iterable[Sequence[str] | report.Override]
+#: ``(NAME, VALUE)`` strings as typed after ``-p``, or parsed :class:`gan_study.parameters.Override`.
+Overrides = Iterable[Sequence[str] | parameters.Override]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +153,7 @@ def planned_runs(
         ``quick``, ``standard`` or ``full`` (:data:`gan_study.profiles.PROFILES`).
     overrides : iterable
         ``(NAME, VALUE)`` pairs as ``gan-study book -p NAME VALUE`` takes them
-        (or :class:`gan_study.report.Override` objects), applied the same way.
+        (or :class:`gan_study.parameters.Override` objects), applied the same way.
     n_train : int, optional
         Images of the training split; default: counted from the data the
         chapter loads (only chapter 6's scarce-data runs need it).
@@ -178,10 +178,11 @@ def planned_runs(
         No ``notebooks/`` under ``root``, or (``n_train`` not given) no data.
     """
     parsed = [
-        o if isinstance(o, report.Override) else report.parse_overrides([o])[0] for o in overrides
+        o if isinstance(o, parameters.Override) else parameters.parse_overrides([o])[0]
+        for o in overrides
     ]
-    notebooks = report.discover_notebooks(root)
-    params = report.resolve_parameters(notebooks, profile, parsed)
+    notebooks = parameters.discover_notebooks(root)
+    params = parameters.resolve_parameters(notebooks, profile, parsed)
     chapters: dict[str, list[str]] = {}
     configs: dict[str, TrainConfig] = {}
     for stem in sorted(params):

@@ -234,7 +234,7 @@ def fake_build(tmp_path, monkeypatch):
 
     monkeypatch.setattr(report, "discover_notebooks", lambda root: [])
     monkeypatch.setattr(report, "resolve_parameters", lambda *a, **k: {})
-    monkeypatch.setattr(report, "_execute_all", lambda *a, **k: [])
+    monkeypatch.setattr(report, "execute_all", lambda *a, **k: [])
     monkeypatch.setattr(report, "stage_book", stage_book)
     monkeypatch.setattr(report, "build_html", build_html)
     return calls

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_study import cli, profiles, report
+from gan_study import cli, execution, profiles, report
 
 HEADER = "# %% [markdown]\n# # {title}\n\n"
 PARAMS = '# %% tags=["parameters"]\n{body}\n\n'
@@ -27,7 +27,7 @@ def fake_package(tmp_path, monkeypatch):
     pkg = tmp_path / "fake_pkg"
     pkg.mkdir()
     (pkg / "mod.py").write_text("VALUE = 1\n")
-    monkeypatch.setattr(report, "PACKAGE_DIR", pkg)
+    monkeypatch.setattr(execution, "PACKAGE_DIR", pkg)
     return pkg
 
 
@@ -204,7 +204,7 @@ def test_build_stops_at_the_failing_notebook(tmp_path):
 
 def test_prerequisites_come_from_the_table_or_are_every_earlier_notebook(monkeypatch):
     nbs = [Path(f"notebooks/{n}.py") for n in ("01_a", "02_b", "03_c", "04_d")]
-    monkeypatch.setattr(report, "PREREQUISITES", {"01_a": (), "03_c": ("01_a",)})
+    monkeypatch.setattr(execution, "PREREQUISITES", {"01_a": (), "03_c": ("01_a",)})
     assert report.prerequisites(nbs[0], nbs) == []
     assert [p.stem for p in report.prerequisites(nbs[2], nbs)] == ["01_a"]
     assert [p.stem for p in report.prerequisites(nbs[3], nbs)] == ["01_a", "02_b", "03_c"]
@@ -323,7 +323,7 @@ def test_native_log_noise_is_dropped_and_everything_else_kept():
         nbformat.v4.new_output("stream", name="stdout", text="I0000 00:00:1.0 1 a.cc:1] kept\n"),
     ]
     nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
-    report._drop_native_log_noise(nb)
+    execution._drop_native_log_noise(nb)
     outs = nb.cells[0].outputs
     assert [o["name"] for o in outs] == ["stderr", "stdout"]  # the all-noise output is gone
     assert outs[0]["text"] == warning + real_error

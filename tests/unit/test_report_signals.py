@@ -54,8 +54,8 @@ def test_interrupted_build_stops_workers_and_kernels_and_stamps_nothing(tmp_path
     for name in names:
         _write_notebook(tmp_path / "notebooks", name, SLEEPER.format(name=name))
     script = (
-        "from gan_study import cli, report\n"
-        f"report.PREREQUISITES = {{n: () for n in {names!r}}}\n"
+        "from gan_study import cli, execution\n"
+        f"execution.PREREQUISITES = {{n: () for n in {names!r}}}\n"
         f"raise SystemExit(cli.main(['book', '--no-html', '-j', '{jobs}']))\n"
     )
     env = dict(
