@@ -225,7 +225,7 @@ def test_parallel_build_overlaps_free_notebooks_and_waits_for_prerequisites(tmp_
     write_notebook(nbs, "02_free", "", stamp.format("free_start"))
     write_notebook(nbs, "03_after", "", stamp.format("after_start"))
     monkeypatch.setattr(
-        report, "PREREQUISITES", {"01_slow": (), "02_free": (), "03_after": ("01_slow",)}
+        execution, "PREREQUISITES", {"01_slow": (), "02_free": (), "03_after": ("01_slow",)}
     )
     lines = []
     result = report.build(
