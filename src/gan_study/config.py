@@ -43,6 +43,7 @@ RECIPE_FIELDS = {
     "snapshot_every": 0,
     "class_balance": 0.0,
     "conditional_bn": False,
+    "devices": 1,
 }
 """Fields added after the first study runs, with their (off) defaults. At
 these values they are left out of :meth:`TrainConfig.run_name`'s hash, so
@@ -132,6 +133,17 @@ class TrainConfig:
         Conditional models only: every batch norm of the generator takes a
         learned gain and bias per class (:class:`gan_study.models.ClassAffine`,
         de Vries et al. 2017), as well as the label embedding joined to ``z``.
+    devices : int
+        Train on this many replicas with ``tf.distribute``
+        (:func:`gan_study.distribute.strategy`): 1 (default) trains on one
+        device without a strategy; more uses ``MirroredStrategy`` over the
+        first ``devices`` GPUs (or as many logical CPU devices when there is
+        no GPU), or ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` is set
+        (then the replicas of all workers together). ``batch_size`` stays the
+        global batch, split evenly between the replicas, so it must be a
+        multiple of ``devices``; the learning rates are those of that global
+        batch, and the same configuration on 1 or N replicas computes the
+        same updates up to rounding.
     source : {"ham10000", "dermamnist"}
         Data source (:func:`gan_study.data.load`).
     split : {"lesion", "dermamnist"}, optional
@@ -173,6 +185,7 @@ class TrainConfig:
     snapshot_every: int = 0
     class_balance: float = 0.0
     conditional_bn: bool = False
+    devices: int = 1
 
     # ------------------------------------------------------------ defaults
     def resolved(self) -> TrainConfig:
@@ -329,11 +342,34 @@ class TrainConfig:
                 f"conditional_bn conditions the generator's batch norms on the class; "
                 f"{self.model!r} takes no labels (use {', '.join(conditional)})"
             )
+        self._validate_devices()
         for name in ("ema_start", "lr_warmup", "snapshot_every"):
             if _int(name, getattr(self, name)) < 0:
                 raise ValueError(
                     f"{name} must be a non-negative integer (0 = off), got {getattr(self, name)}"
                 )
+
+    def _validate_devices(self) -> None:
+        """Check ``devices`` against the global batch and the model."""
+        _positive_int("devices", self.devices)
+        if self.devices == 1:
+            return
+        if self.batch_size % self.devices:
+            lower = self.batch_size - self.batch_size % self.devices
+            near = " or ".join(
+                str(b) for b in sorted({max(lower, self.devices), lower + self.devices})
+            )
+            raise ValueError(
+                f"batch_size {self.batch_size} does not split evenly over devices={self.devices} "
+                f"replicas (batch_size is the global batch, the sum over the replicas); use a "
+                f"multiple of {self.devices}, e.g. {near}"
+            )
+        if self.model == "seed_baseline":
+            raise ValueError(
+                "seed_baseline's discriminator has Dropout, whose masks Keras draws inside "
+                "each replica from the layer's own seed, so every replica's share would get "
+                f"the same masks; train seed_baseline with devices=1, not {self.devices}"
+            )
 
     # ------------------------------------------------------------ identity
     def to_dict(self) -> dict:

@@ -84,7 +84,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gan_study import losses, machine, model_card, paths
+from gan_study import distribute, losses, machine, model_card, paths
 from gan_study.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -459,6 +459,23 @@ def _grid_png(images: np.ndarray, cols: int) -> bytes:
     return buf.getvalue()
 
 
+def sync_batch_norm(model, synchronized: bool) -> None:
+    """Make every ``BatchNormalization`` of ``model`` (nested models too) synchronised or not.
+
+    Synchronised, each batch norm computes its batch statistics over the
+    global batch, all replicas together (Keras' ``synchronized=True``, an
+    all-reduce in replica context), so several replicas normalise as one
+    device does. Without a strategy it makes no difference.
+    """
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.synchronized = synchronized
+        elif hasattr(layer, "layers"):
+            sync_batch_norm(layer, synchronized)
+
+
 # ------------------------------------------------------------ the trainer
 class _Trainer:
     """Models, optimisers, EMA generator, RNG and the one train step.
@@ -476,36 +493,59 @@ class _Trainer:
       the penalty (the gradient is taken with respect to the un-augmented
       images, through DiffAugment, as in the paper's code); the loss gets
       ``r1_weight / 2 * R1`` and the ``gp`` column reports R1.
-    * ``spectral_norm``: built into D by :func:`gan_study.models.build`; its
+    * ``spectral_norm``: built into D by :func:`gan_study.models.from_config`; its
       power-iteration vectors are weights of D, hence checkpointed.
     * ``lr_warmup``: a linear warm-up schedule on each optimiser
       (:meth:`_warmup_schedule`), a function of the optimiser's
       (checkpointed) iteration count.
     * ``ema_start``: see :meth:`_update_ema`.
+
+    With a ``tf.distribute`` strategy of ``N > 1`` replicas
+    (``TrainConfig.devices``, :mod:`gan_study.distribute`) the step computes
+    what one device computes, up to rounding:
+
+    * models and optimisers are created under the strategy's scope (mirrored
+      variables); the RNG outside it, and every random draw of a step (the
+      latent batch, DiffAugment's parameters for the real and the generated
+      batch, the gradient penalty's weights) is made in cross-replica
+      context for the global batch, in the order of the one-device step
+      (:meth:`_draw`); each replica takes its rows (:meth:`_share`);
+    * each replica's loss is divided by ``N`` (:meth:`_share_of_mean`) and
+      the optimisers sum the gradients over the replicas;
+    * batch norm is synchronised (:func:`sync_batch_norm`), and the batch-norm
+      statistics and power-iteration vectors it writes in the replica step
+      are kept equal on every replica
+      (:func:`gan_study.distribute.replicated_state`);
+    * the reported losses and means are averaged over the replicas, and the
+      gradient norms are those of the summed gradients;
+    * the EMA generator is updated after the step, in cross-replica context.
     """
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, strategy=None):
         import keras
         import tensorflow as tf
 
         from gan_study import models
 
         self.config = c = config
-        self.gan = gan = models.build(
-            c.model,
-            c.image_size,
-            c.latent_dim,
-            spectral_norm=c.spectral_norm,
-            conditional_bn=c.conditional_bn,
-        )
-        self.G, self.D = gan.generator, gan.discriminator
-        self.G_ema = keras.models.clone_model(self.G)
-        self.G_ema.set_weights(self.G.get_weights())
-        # G's k-th update comes with D's (k * n_critic)-th: both warm up over D updates
-        self.opt_g = self._optimizer(c.lr_g, d_updates_per_update=c.n_critic)
-        self.opt_d = self._optimizer(c.lr_d)
-        self.opt_g.build(self.G.trainable_variables)
-        self.opt_d.build(self.D.trainable_variables)
+        self.strategy = strategy
+        self.replicas = 1 if strategy is None else int(strategy.num_replicas_in_sync)
+        scope = contextlib.nullcontext() if strategy is None else strategy.scope()
+        with scope:
+            with distribute.replicated_state(strategy):
+                self.gan = gan = models.from_config(c)
+            self.G, self.D = gan.generator, gan.discriminator
+            self.G_ema = keras.models.clone_model(self.G)
+            self.G_ema.set_weights(self.G.get_weights())
+            # G's k-th update comes with D's (k * n_critic)-th: both warm up over D updates
+            self.opt_g = self._optimizer(c.lr_g, d_updates_per_update=c.n_critic)
+            self.opt_d = self._optimizer(c.lr_d)
+            self.opt_g.build(self.G.trainable_variables)
+            self.opt_d.build(self.D.trainable_variables)
+        if self.replicas > 1:  # batch statistics of the global batch, as on one device
+            sync_batch_norm(self.G, True)
+            sync_batch_norm(self.D, True)
+        # outside the strategy's scope: one generator, drawn from in cross-replica context
         self.rng = tf.random.Generator.from_seed(c.seed)
         self.step = tf.function(self._step)
 
@@ -558,21 +598,72 @@ class _Trainer:
     def _inputs(self, x, labels):
         return [x, labels] if self.gan.conditional else x
 
-    def _augment(self, images):
-        """DiffAugment (fresh draws from ``self.rng``) when configured, else ``images``."""
+    def _draw(self, batch) -> dict:
+        """Every random draw of one step, for the whole (global) batch.
+
+        In the order the step has always used: the latent batch, DiffAugment's
+        parameters for the real and then the generated images, then the
+        interpolation weights of the gradient penalty (``wgan-gp``).
+        """
+        c = self.config
+        draws = {"z": self.rng.normal((batch, c.latent_dim))}
+        if c.diffaugment is not None:
+            from gan_study import diffaugment
+
+            size = (c.image_size, c.image_size)
+            draws["real"] = diffaugment.draw(batch, size, c.diffaugment, self.rng)
+            draws["fake"] = diffaugment.draw(batch, size, c.diffaugment, self.rng)
+        if c.loss == "wgan-gp":
+            draws["eps"] = self.rng.uniform((batch, 1, 1, 1))
+        return draws
+
+    def _augment(self, images, params):
+        """DiffAugment with drawn ``params`` when configured, else ``images``."""
         if self.config.diffaugment is None:
             return images
         from gan_study import diffaugment
 
-        return diffaugment.augment(images, self.config.diffaugment, self.rng)
+        return diffaugment.apply(images, self.config.diffaugment, params)
 
     def _step(self, real, labels, update_g: bool):
+        """One discriminator update (and a generator update if ``update_g``), then the EMA.
+
+        The random draws are made here, in cross-replica context, for the
+        global batch; with a strategy every replica runs :meth:`_replica_step`
+        on its share, and the returned means are averaged over the replicas
+        (equal shares: the means of the global batch).
+        """
+        import tensorflow as tf
+
+        draws = self._draw(tf.shape(real)[0])
+        if self.strategy is None:
+            out = self._replica_step(real, labels, draws, update_g)
+        else:
+            per_replica = self.strategy.run(
+                lambda: self._replica_step(real, labels, draws, update_g)
+            )
+            mean = tf.distribute.ReduceOp.MEAN
+            out = {k: self.strategy.reduce(mean, v, axis=None) for k, v in per_replica.items()}
+        if update_g:
+            self._update_ema()
+        return out
+
+    def _share(self, tensors):
+        """This replica's rows of every tensor in ``tensors`` (global batch first)."""
+        import tensorflow as tf
+
+        ctx = tf.distribute.get_replica_context()
+        n = tf.shape(tensors[0])[0] // self.replicas
+        start = ctx.replica_id_in_sync_group * n
+        return tf.nest.map_structure(lambda t: t[start : start + n], tensors)
+
+    def _replica_step(self, real, labels, draws, update_g: bool):
         import tensorflow as tf
 
         c, gan = self.config, self.gan
-        batch = tf.shape(real)[0]
+        if self.replicas > 1:
+            real, labels, draws = self._share((real, labels, draws))
         labels = tf.cast(labels, tf.int32)
-        z = self.rng.normal((batch, c.latent_dim))
 
         def critic(x):
             return self.D(self._inputs(x, labels), training=True)
@@ -581,14 +672,16 @@ class _Trainer:
             tf.GradientTape() as d_tape,
             tf.GradientTape(watch_accessed_variables=update_g) as g_tape,
         ):
-            fake = self.G(self._inputs(z, labels), training=True)
+            fake = self.G(self._inputs(draws["z"], labels), training=True)
             gp = tf.constant(0.0)
             if c.r1_weight:  # R1 through DiffAugment, w.r.t. the un-augmented reals
-                gp, d_real = losses.r1_penalty(lambda x: critic(self._augment(x)), real)
+                gp, d_real = losses.r1_penalty(
+                    lambda x: critic(self._augment(x, draws.get("real"))), real
+                )
             else:
-                real_seen = self._augment(real)
+                real_seen = self._augment(real, draws.get("real"))
                 d_real = critic(real_seen)
-            fake_seen = self._augment(fake)  # one augmented fake feeds both losses
+            fake_seen = self._augment(fake, draws.get("fake"))  # feeds both losses
             d_fake = critic(fake_seen)
             d_loss = losses.discriminator_loss(
                 d_real, d_fake, c.loss, gan.output, c.label_smoothing
@@ -596,12 +689,13 @@ class _Trainer:
             if c.r1_weight:
                 d_loss = d_loss + 0.5 * c.r1_weight * gp
             if c.loss == "wgan-gp":  # never with r1_weight (validate refuses it)
-                eps = self.rng.uniform((batch, 1, 1, 1))
-                gp = losses.gradient_penalty(critic, real_seen, tf.stop_gradient(fake_seen), eps)
+                gp = losses.gradient_penalty(
+                    critic, real_seen, tf.stop_gradient(fake_seen), draws["eps"]
+                )
                 d_loss = d_loss + c.gp_weight * gp
             g_loss = losses.generator_loss(d_fake, c.loss, gan.output)
-            d_scaled = self._scale(self.opt_d, d_loss)
-            g_scaled = self._scale(self.opt_g, g_loss)
+            d_scaled = self._scale(self.opt_d, self._share_of_mean(d_loss))
+            g_scaled = self._scale(self.opt_g, self._share_of_mean(g_loss))
         # LossScaleOptimizer.apply unscales the gradients itself; the norms are unscaled here
         d_grads = d_tape.gradient(d_scaled, self.D.trainable_variables)
         d_norm = self._norm(self.opt_d, d_grads)
@@ -611,7 +705,6 @@ class _Trainer:
             g_grads = g_tape.gradient(g_scaled, self.G.trainable_variables)
             g_norm = self._norm(self.opt_g, g_grads)
             self.opt_g.apply(g_grads, self.G.trainable_variables)
-            self._update_ema()
         # probabilities for the cross-entropy losses; raw scores for wgan-gp and hinge
         if gan.output == "logit" and c.loss in ("minimax", "nonsaturating"):
             d_real, d_fake = tf.sigmoid(d_real), tf.sigmoid(d_fake)
@@ -625,20 +718,37 @@ class _Trainer:
             "grad_norm_g": g_norm,
         }
 
+    def _share_of_mean(self, loss):
+        """A replica's loss divided by the replica count.
+
+        The optimisers sum the replicas' gradients (Keras 3 all-reduces with
+        SUM in replica context), so each replica's mean over its equal share
+        is divided by the replica count: the sum is then the gradient of the
+        mean over the global batch, as on one device.
+        """
+        return loss / float(self.replicas) if self.replicas > 1 else loss
+
     def _scale(self, opt, loss):
         return opt.scale_loss(loss) if self.config.mixed_precision == "mixed_float16" else loss
 
     def _norm(self, opt, grads):
-        """Global gradient norm, without the loss scale of mixed_float16."""
+        """Global gradient norm, without the loss scale of mixed_float16.
+
+        With several replicas it is the norm of the summed gradient (the one
+        the optimiser applies), so the gradients are all-reduced for it.
+        """
         import tensorflow as tf
 
+        if self.replicas > 1:
+            ctx = tf.distribute.get_replica_context()
+            grads = ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads)
         norm = tf.linalg.global_norm(grads)
         if self.config.mixed_precision == "mixed_float16":
             norm = norm / tf.cast(opt.dynamic_scale, norm.dtype)
         return norm
 
     def _update_ema(self) -> None:
-        """Move the EMA generator towards G (called after G's update).
+        """Move the EMA generator towards G (called after G's update, in cross-replica context).
 
         ``t`` is the number of generator updates so far. With ``ema_start``
         ``s > 0`` the EMA generator copies G while ``t <= s`` and the warm-up
@@ -763,7 +873,7 @@ def training_images(config: TrainConfig, data_dir=None, images=None, labels=None
     )
 
 
-def _environment() -> dict:
+def _environment(strategy=None) -> dict:
     import keras
     import tensorflow as tf
 
@@ -776,6 +886,7 @@ def _environment() -> dict:
         "keras": keras.__version__,
         "python": platform.python_version(),
         "device": describe_device(),
+        "distribution": distribute.describe(strategy),
         # the report's chapter whose kernel trained the run (None outside the report)
         "notebook": os.environ.get(paths.NOTEBOOK_ENV),
     }
@@ -1155,6 +1266,9 @@ def train(
     _check_stored_data(run_dir, stored, fingerprint)
     if is_finished(run_dir):
         return run_dir
+    # before any TensorFlow work: logical CPU devices can only be made until then
+    strategy = distribute.strategy(config.devices)
+    run_dir = distribute.worker_run_dir(run_dir)
 
     with _RunLock(run_dir, wait=wait) as lock:
         # another process may have started or finished the run before the lock was ours
@@ -1167,7 +1281,7 @@ def train(
         try:
             keras.utils.set_random_seed(config.seed)
             tf.config.experimental.enable_op_determinism()
-            env = _environment()
+            env = _environment(strategy)
             if progress:
                 print(
                     f"gan-study train: {config.run_name()} on {env['device']} -> {run_dir}",
@@ -1192,7 +1306,7 @@ def train(
                 _atomic_write_text(run_dir / "config.json", json.dumps(meta, indent=2, default=str))
 
             with _dtype_policy(config.mixed_precision):
-                trainer = _Trainer(config)
+                trainer = _Trainer(config, strategy)
                 return _run(trainer, config, run_dir, images, labels, progress)
         except BaseException as exc:
             kept = checkpoint_epoch(run_dir)
@@ -1293,6 +1407,7 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
             bar.set_postfix(d_loss=f"{row['d_loss']:.3f}", g_loss=f"{row['g_loss']:.3f}")
             bar.update(1)
     _atomic_write_bytes(run_dir / "samples" / "final_ema.png", sample(trainer.G_ema))
+    sync_batch_norm(trainer.G, False)  # the saved generator is the same on any number of devices
     _save_model_atomic(trainer.G, run_dir / "generator.keras")
     model_card.write_model_card(run_dir)  # rewritten with the metrics once evaluated
     _save_model_atomic(trainer.G_ema, run_dir / FINISHED_MARKER)  # last: marks the run finished

@@ -43,6 +43,7 @@ OPTION_VALUES = {
     "snapshot_every": ("4", 4),
     "class_balance": ("0.5", 0.5),
     "conditional_bn": (None, True),
+    "devices": ("2", 2),
 }
 
 
