@@ -35,6 +35,7 @@ matrix, next to the majority-class baseline computed from the same labels.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -45,7 +46,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from gan_study import paths, store
+from gan_study import distribute, paths, store
 
 CLASS_WEIGHTINGS = ("none", "sqrt", "inverse")
 
@@ -386,6 +387,7 @@ def train_classifier(
     steps_per_epoch: int | None = None,
     weight_labels: np.ndarray | None = None,
     progress: bool = False,
+    devices: int = 1,
 ) -> Classifier:
     """Train the classifier on arrays (deterministic given ``seed``).
 
@@ -420,6 +422,12 @@ def train_classifier(
         training labels.
     progress : bool, default False
         Print one line per epoch.
+    devices : int, default 1
+        Replicas, as ``TrainConfig.devices`` (:func:`gan_study.distribute.strategy`):
+        with more than one the model is built and compiled under that
+        strategy's scope and Keras' ``fit`` splits each batch of
+        ``batch_size`` (the global batch) between them; recorded in the
+        classifier's parameters.
 
     Returns
     -------
@@ -447,14 +455,18 @@ def train_classifier(
         raise ValueError(f"train and val image shapes differ: {x_tr.shape[1:]} vs {x_va.shape[1:]}")
     image_size = int(x_tr.shape[1])
 
+    strategy = distribute.strategy(devices)  # before TensorFlow starts (logical CPUs)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     rng = np.random.default_rng(seed)
-    model = build_model(image_size, num_classes, width)
     per_epoch = steps_per_epoch or int(np.ceil(len(x_tr) / batch_size))
     steps = epochs * per_epoch
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy")
+    with contextlib.nullcontext() if strategy is None else strategy.scope():
+        model = build_model(image_size, num_classes, width)
+        schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy"
+        )
     if weight_labels is None:
         weights = class_weights(y_tr, class_weighting, num_classes)
     else:
@@ -517,6 +529,8 @@ def train_classifier(
         "n_parameters": int(model.count_params()),
         "steps_per_epoch": int(per_epoch),
     }
+    if devices != 1:
+        params["devices"] = int(devices)
     return Classifier(model=model, params=params, history=pd.DataFrame(rows))
 
 
