@@ -17,7 +17,11 @@ for larger images):
 5. with ``--precision dcgan,cdcgan,...``: float32 against ``mixed_bfloat16``
    for each model, in alternating rounds (the generator updates every
    ``n_critic``-th step, as in training);
-6. with ``--input``: whole epochs of the trainer fed by
+6. with ``--devices N``: the trainer on one replica against ``N`` replicas
+   (``TrainConfig.devices``; ``MirroredStrategy`` over ``N`` GPUs, or ``N``
+   logical CPU devices when there is no GPU), at the same global batch, in
+   alternating rounds: steps per second of each;
+7. with ``--input``: whole epochs of the trainer fed by
    :func:`gan_study.data.epoch_batches` (NumPy slicing, what the trainer uses)
    against a prefetching ``tf.data`` pipeline (shuffle, batch, parallel map,
    ``prefetch(AUTOTUNE)``), alternating, so that both see the same machine load.
@@ -33,6 +37,7 @@ Run it on a quiet machine; the figures are printed, never asserted::
     python bench/train_throughput.py --synthetic
     python bench/train_throughput.py --size 64 --no-bf16
     python bench/train_throughput.py --input --batch-size 32 --epochs 6
+    python bench/train_throughput.py --devices 2 --synthetic --steps 20 --rounds 3
     python bench/train_throughput.py --precision seed_baseline,dcgan,cdcgan,wgan_gp \\
         --batch-size 32 --steps 100 --rounds 3
 """
@@ -101,11 +106,17 @@ def _batches(images: np.ndarray, batch_size: int, count: int):
 
 
 def _trainer_runner(
-    precision: str, batches, batch_size: int, model: str = "dcgan", image_size: int = 28
+    precision: str,
+    batches,
+    batch_size: int,
+    model: str = "dcgan",
+    image_size: int = 28,
+    devices: int = 1,
 ):
     import keras
     import tensorflow as tf
 
+    from gan_study import distribute
     from gan_study.config import TrainConfig
     from gan_study.training import _Trainer
 
@@ -114,10 +125,14 @@ def _trainer_runner(
     keras.mixed_precision.set_global_policy(precision)
     try:
         config = TrainConfig(
-            model=model, batch_size=batch_size, mixed_precision=precision, image_size=image_size
+            model=model,
+            batch_size=batch_size,
+            mixed_precision=precision,
+            image_size=image_size,
+            devices=devices,
         )
         config = config.validate()
-        trainer = _Trainer(config)
+        trainer = _Trainer(config, distribute.strategy(devices))
     finally:
         keras.mixed_precision.set_global_policy(previous)
     labels = tf.zeros((batch_size,), tf.int64)
@@ -155,6 +170,34 @@ def _precision_comparison(
             f"ms/step: {f32 / bf16:.2f}x (per round: {rounds_text})",
             flush=True,
         )
+
+
+def _devices_comparison(
+    batches, batch_size: int, devices: int, warmup: int, steps: int, rounds: int, image_size: int
+):
+    """Steps per second of the trainer on one and on ``devices`` replicas, alternating rounds."""
+    from gan_study import distribute
+
+    names = distribute.local_devices(devices)
+    print(f"replicas: 1 (no strategy) against {devices} on {', '.join(names)}", flush=True)
+    runners = {
+        n: _trainer_runner("float32", batches, batch_size, image_size=image_size, devices=n)[1]
+        for n in (1, devices)
+    }
+    times: dict[int, list[float]] = {n: [] for n in runners}
+    for _ in range(rounds):  # alternate, so that both see the same machine load
+        for n, run in runners.items():
+            times[n].append(statistics.median(_time_steps(run, warmup, steps)))
+    for n in runners:
+        t = statistics.median(times[n])
+        per_round = ", ".join(f"{1 / r:.2f}" for r in times[n])
+        print(
+            f"{n} replica(s): {1 / t:6.2f} steps/s ({t * 1e3:7.1f} ms/step, "
+            f"{batch_size / t:7.1f} images/s; per round: {per_round} steps/s)",
+            flush=True,
+        )
+    one, many = (statistics.median(times[n]) for n in runners)
+    print(f"{devices} replicas / 1 replica throughput: {one / many:.2f}x", flush=True)
 
 
 def _tutorial_runner(batches, batch_size: int, image_size: int = 28):
@@ -278,10 +321,23 @@ def main(argv=None) -> int:
         metavar="MODELS",
         help="comma-separated models: float32 against mixed_bfloat16 for each, alternating",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (--precision)")
+    parser.add_argument(
+        "--devices",
+        type=int,
+        default=None,
+        metavar="N",
+        help="one replica against N (GPUs, else logical CPU devices), alternating",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds (--precision, --devices)"
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.devices:
+        from gan_study import distribute
+
+        distribute.local_devices(args.devices)  # logical CPUs must exist before TensorFlow starts
     import keras
     import tensorflow as tf
 
@@ -315,6 +371,12 @@ def main(argv=None) -> int:
     )
     if args.input:
         _input_comparison(images, args.batch_size, args.epochs, args.size)
+        return 0
+    if args.devices:
+        batches = _batches(images, args.batch_size, 8)
+        _devices_comparison(
+            batches, args.batch_size, args.devices, args.warmup, args.steps, args.rounds, args.size
+        )
         return 0
     if args.precision:
         models = [m.strip() for m in args.precision.split(",") if m.strip()]
