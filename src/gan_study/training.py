@@ -1233,6 +1233,12 @@ def train(
         Missing data (from :func:`gan_study.data.load`).
     RunDirectoryBusy
         Another process is training ``run_dir`` (and ``wait`` is false).
+    RuntimeError
+        ``config.devices > 1`` on a machine without GPUs, in a process whose
+        TensorFlow has already started with too few CPU devices
+        (:func:`gan_study.distribute.split_cpu`). Nothing is created then;
+        ``ValueError`` likewise for too few GPUs or a ``TF_CONFIG`` cluster
+        with another replica count.
     TrainingDiverged
         The losses became NaN or infinite (a ``FloatingPointError``).
     TrainingInterrupted
@@ -1244,6 +1250,10 @@ def train(
     what the call created (the run directory, if it created it, else the
     files it added) is removed again; a run with a checkpoint keeps it, and
     training it again resumes from there.
+
+    With ``config.devices > 1`` the run trains on that many replicas
+    (:mod:`gan_study.distribute`); with ``TF_CONFIG`` set, a worker other than
+    the chief writes into :func:`gan_study.distribute.worker_run_dir`.
     """
     import keras
     import tensorflow as tf
