@@ -53,8 +53,7 @@ def _parse_args(argv):
         args.conditional_bn = [bool(int(b)) for b in args.conditional_bn.split(",")]
     except ValueError:
         parser.error(
-            "--balance takes numbers, --seeds integers and --conditional-bn 0 or 1, "
-            "comma-separated"
+            "--balance takes numbers, --seeds integers and --conditional-bn 0 or 1, comma-separated"
         )
     return args
 

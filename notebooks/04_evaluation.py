@@ -64,7 +64,8 @@ gan_max_train_images = None  # train on this many images only (None: all)
 gan_snapshot_every = 2  # keep the EMA generator every this many epochs (0: never)
 # other TrainConfig fields: for every model, or under a model's name for it alone
 # ({}: each paper's defaults); the cDCGAN sees every class equally often
-gan_recipe = {"cdcgan": {"class_balance": 1.0}}
+# and its generator's batch norms are class-conditional
+gan_recipe = {"cdcgan": {"class_balance": 1.0, "conditional_bn": True}}
 # The study's real-data classifier, shared with chapters 2, 5 and 6:
 classifier_epochs = 20  # its training epochs (its features score the runs)
 

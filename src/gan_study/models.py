@@ -731,3 +731,26 @@ def build(
         num_classes=num_classes,
         **DEFAULTS[name],
     )
+
+
+def from_config(config) -> GAN:
+    """Build the untrained GAN of a run configuration.
+
+    Parameters
+    ----------
+    config : gan_study.config.TrainConfig
+        Read for ``model``, ``image_size``, ``latent_dim`` and the network
+        options ``spectral_norm`` and ``conditional_bn``; the rest of the
+        configuration is the trainer's.
+
+    Returns
+    -------
+    GAN
+    """
+    return build(
+        config.model,
+        config.image_size,
+        config.latent_dim,
+        spectral_norm=config.spectral_norm,
+        conditional_bn=config.conditional_bn,
+    )

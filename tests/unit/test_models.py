@@ -127,6 +127,9 @@ def test_spectral_norm_wraps_every_discriminator_kernel_only(name):
 
 
 def test_spectral_norm_brings_the_largest_singular_value_to_one():
+    # the power-iteration vector starts random: fix its start, and iterate long
+    # enough for any start (after 20 iterations some starts left 1.02)
+    tf.keras.utils.set_random_seed(0)
     layer = models.SpectralNorm(
         tf.keras.layers.Conv2D(
             16, 3, kernel_initializer=tf.keras.initializers.RandomNormal(0, 1.0, seed=4)
@@ -137,7 +140,7 @@ def test_spectral_norm_brings_the_largest_singular_value_to_one():
     raw = np.linalg.svd(layer.layer.kernel.numpy().reshape(-1, 16), compute_uv=False)[0]
     assert raw > 3  # far from 1 before normalisation
     step = tf.function(lambda x: layer(x, training=True))
-    for _ in range(20):
+    for _ in range(100):
         step(x)
     kernel = layer.normalized_kernel().numpy().reshape(-1, 16)
     assert np.linalg.svd(kernel, compute_uv=False)[0] == pytest.approx(1.0, abs=1e-2)
