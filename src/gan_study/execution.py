@@ -40,7 +40,6 @@ from multiprocessing import connection, get_context
 from pathlib import Path
 from typing import Any
 
-import jupytext
 import nbformat
 import papermill
 from jupyter_client import AsyncKernelManager
@@ -49,6 +48,8 @@ from papermill.exceptions import PapermillExecutionError
 import gan_study
 from gan_study import paths
 from gan_study import profiles as _profiles
+from gan_study.chapters import BuildError as BuildError
+from gan_study.chapters import read_notebook
 
 KERNEL_NAME = "python3"
 
@@ -68,10 +69,6 @@ PACKAGE_DIR = Path(gan_study.__file__).parent
 #: processes at the same time). A chapter not listed here waits for every
 #: chapter before it.
 PREREQUISITES: dict[str, tuple[str, ...]] = _profiles.prerequisites()
-
-
-class BuildError(Exception):
-    """The report could not be built (bad configuration, jupyter-book failure)."""
 
 
 class BuildInterrupted(BuildError):
@@ -124,13 +121,6 @@ class NotebookFailed(BuildError):
 
     def __reduce__(self):  # crosses the process boundary of a parallel build intact
         return (type(self), (str(self), self.notebook, self.cell, self.ename, self.evalue))
-
-
-def read_notebook(path: Path):
-    try:
-        return jupytext.read(path, fmt="py:percent")
-    except Exception as exc:  # jupytext raises several types on malformed files
-        raise BuildError(f"cannot read notebook {path}: {exc}") from exc
 
 
 def _package_files() -> list[Path]:

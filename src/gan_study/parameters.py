@@ -1,8 +1,9 @@
 """A chapter's parameters: its ``parameters`` cell, the profile's values, the overrides.
 
-Every chapter is a ``notebooks/*.py`` file (:func:`discover_notebooks`) whose
-``parameters`` cell declares its parameters with their defaults
-(:func:`notebook_parameters`). :func:`resolve_parameters` takes a profile's
+Every chapter is a ``notebooks/*.py`` file
+(:func:`~gan_study.chapters.discover_notebooks`) whose ``parameters`` cell
+declares its parameters with their defaults
+(:func:`~gan_study.chapters.notebook_parameters`). :func:`resolve_parameters` takes a profile's
 values (:data:`gan_study.profiles.PROFILES`) and the command-line overrides
 (:func:`parse_overrides`): ``name=value`` applies to every notebook that has
 ``name``, ``02_data.name=value`` to that notebook only. Values are read as
@@ -16,90 +17,15 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gan_study import profiles as _profiles
-from gan_study.execution import BuildError, read_notebook
-
-NOTEBOOK_DIR = "notebooks"
-
-
-def discover_notebooks(root: str | os.PathLike = ".") -> list[Path]:
-    """Return the chapter notebooks ``root/notebooks/*.py``, sorted by name.
-
-    Files whose name starts with ``_`` or ``.`` are ignored (helpers, drafts).
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root/notebooks`` does not exist (run from the repository root).
-    """
-    folder = Path(root) / NOTEBOOK_DIR
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no {NOTEBOOK_DIR}/ folder under {Path(root).resolve()}; "
-            "run gan-study book from the repository root"
-        )
-    return sorted(p for p in folder.glob("*.py") if not p.name.startswith(("_", ".")))
-
-
-def notebook_parameters(path: str | os.PathLike) -> dict[str, Any]:
-    """Read the defaults of a notebook's ``parameters`` cell.
-
-    The cell is the one tagged ``parameters`` (``# %% tags=["parameters"]``);
-    it may hold only assignments of literals (``name = 3``), with comments.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A jupytext py:percent notebook.
-
-    Returns
-    -------
-    dict
-        Parameter name -> default value, in the cell's order; empty when the
-        notebook has no parameters cell.
-
-    Raises
-    ------
-    BuildError
-        If there are several parameters cells, or the cell holds something
-        other than literal assignments.
-    """
-    path = Path(path)
-    nb = read_notebook(path)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if not cells:
-        return {}
-    if len(cells) > 1:
-        raise BuildError(f"{path}: {len(cells)} cells are tagged 'parameters'; keep one")
-    try:
-        tree = ast.parse(cells[0].source)
-    except SyntaxError as exc:
-        raise BuildError(f"{path}: the parameters cell is not valid Python: {exc}") from exc
-    params: dict[str, Any] = {}
-    for node in tree.body:
-        target = None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        if not isinstance(target, ast.Name):
-            raise BuildError(
-                f"{path}: line {node.lineno} of the parameters cell is not `name = literal`"
-            )
-        try:
-            params[target.id] = ast.literal_eval(value)
-        except ValueError as exc:
-            raise BuildError(
-                f"{path}: parameter {target.id!r} must be a literal (number, string, "
-                f"None, list, dict...), got {ast.unparse(value)!r}"
-            ) from exc
-    return params
+from gan_study.chapters import NOTEBOOK_DIR as NOTEBOOK_DIR
+from gan_study.chapters import discover_notebooks as discover_notebooks
+from gan_study.chapters import notebook_parameters as notebook_parameters
 
 
 @dataclass(frozen=True)
