@@ -48,7 +48,9 @@ def _umask() -> int:
 
 
 # ------------------------------------------------------------------ writing
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+def atomic_write_bytes(
+    path: str | os.PathLike, data: bytes, *, temp: str | os.PathLike | None = None
+) -> Path:
     """Write ``data`` to ``path`` atomically.
 
     The bytes go to a temporary file in the same folder, are flushed to disk
@@ -60,6 +62,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     path : path-like
         Destination; its folder is created if needed.
     data : bytes
+    temp : path-like, optional
+        The temporary file, in ``path``'s folder, for a caller that must
+        recognise its writers' leftovers by name (a run directory,
+        :mod:`gan_study.rundir`). Default: a fresh ``.NAME.XXXXXXXX.tmp``.
 
     Returns
     -------
@@ -68,8 +74,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle = None
+    if temp is None:
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    else:
+        tmp = Path(temp)
     try:
+        if handle is None:  # inside the try: an interrupted open removes the file too
+            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -82,9 +94,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """:func:`atomic_write_bytes` of UTF-8 text."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(
+    path: str | os.PathLike, text: str, *, temp: str | os.PathLike | None = None
+) -> Path:
+    """:func:`atomic_write_bytes` of UTF-8 text (``temp`` as there)."""
+    return atomic_write_bytes(path, text.encode("utf-8"), temp=temp)
 
 
 def atomic_write_json(path: str | os.PathLike, obj) -> Path:
@@ -92,16 +106,26 @@ def atomic_write_json(path: str | os.PathLike, obj) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
-def atomic_save(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
+def atomic_save(
+    path: str | os.PathLike,
+    write: Callable[[Path], object],
+    *,
+    temp: str | os.PathLike | None = None,
+) -> Path:
     """Let ``write(tmp_path)`` create a file, then rename it to ``path``.
 
     For writers that insist on a file name of their own, such as
     ``keras.Model.save`` (which needs the ``.keras`` suffix): the temporary
-    name keeps the suffix of ``path``.
+    name keeps the suffix of ``path``. ``temp`` names it instead, as in
+    :func:`atomic_write_bytes`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp = (
+        Path(temp)
+        if temp is not None
+        else path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    )
     try:
         write(tmp)
         os.replace(tmp, path)
