@@ -27,6 +27,7 @@
 # your machine and your settings.
 
 # %% tags=["parameters"]
+# the chapter generates 64 images from a finished run: well under a minute
 data_dir = None  # data root; None: $GAN_STUDY_DATA_DIR, else data/raw
 seed = 0  # seed of the quiz (which images, in which order)
 quiz_images = 16  # images in the quiz grid (half real, half generated)

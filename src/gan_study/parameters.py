@@ -152,9 +152,9 @@ def resolve_parameters(
         if stem not in entries:
             if defaults:
                 raise ValueError(
-                    f"notebook {stem} has no entry in profile {profile!r}; add "
-                    f'"{stem}": {{...}} to gan_study/profiles.py (STANDARD, and QUICK_CHANGES / '
-                    "FULL_CHANGES where it should differ)"
+                    f"notebook {stem} has no entry in profile {profile!r}, whose standard "
+                    "values are read from the parameters cells of the chapters in "
+                    f"{_profiles.ROOT / NOTEBOOK_DIR}: build from that checkout"
                 )
             resolved[stem] = {}
             continue

@@ -1,126 +1,75 @@
 """The report's profiles: the parameter values each profile gives each notebook.
 
-This module is the single place that says how big a report run is. A profile
-maps every notebook (by its file stem, e.g. ``"02_data"``) to the parameters
-papermill injects into that notebook:
+A profile maps every chapter (by its file stem, e.g. ``"02_data"``) to the
+parameters papermill injects into that notebook:
 
 * ``standard`` -- the default report; at most about an hour on 2 CPU cores.
-  Each notebook's ``parameters`` cell holds exactly these values, so a notebook
-  opened by hand in Jupyter behaves like the report (a unit test checks it).
+  Its values are *read from the chapters' parameters cells*
+  (``notebooks/NN_name.py``, the cell tagged ``parameters``), so a notebook
+  opened by hand in Jupyter behaves like the report, and a value is written
+  once. They are read on first use of :data:`STANDARD` or :data:`PROFILES`
+  (not when this module is imported), from the ``notebooks/`` folder of the
+  checkout the package is installed from (:data:`ROOT`; ``pip install -e .``).
+  A chapter without a parameters cell, or with one that is not
+  ``name = literal`` lines, is an error that names the notebook and the fix.
 * ``quick`` -- every notebook within about five minutes on 2 CPU cores; for CI
   and for class demonstrations.
 * ``full`` -- for a machine with a GPU: more epochs and 64-pixel images.
 
-What several chapters share -- the study's reference GAN runs and its
-real-data classifier -- is named once, in :data:`SHARED`, and given to every
-chapter that uses it (:data:`USES`). An override of a shared parameter
+This module holds only what is not in a parameters cell: how ``quick`` and
+``full`` *change* the standard values (:data:`QUICK_CHANGES`,
+:data:`FULL_CHANGES`), and the one section naming what several chapters share.
+
+*Shared artefacts.* The study's reference GAN runs and its real-data
+classifier are named once, in :data:`SHARED`, with their standard values and
+the measurements behind them, and given to every chapter that uses them
+(:data:`USES`); :data:`QUICK_SHARED_CHANGES` and :data:`FULL_SHARED_CHANGES`
+change them for the other profiles. :data:`SHARED` is the source of those
+values: each user's parameters cell repeats them (so that the chapter runs on
+its own), and reading the standard profile checks that it holds exactly
+:data:`SHARED`'s values, or raises an error naming the chapter, the parameter
+and both values. An override of a shared parameter
 (``gan-study book -p gan_epochs 16``) therefore changes every such chapter
 together; one aimed at a single chapter (``-p 06_synthetic_data.gan_epochs 16``)
 is refused, because that chapter would silently train runs of its own. The
 order in which chapters may run follows from the same table
-(:func:`prerequisites`).
+(:func:`prerequisites`, hence :data:`gan_study.execution.PREREQUISITES`).
 
-``quick`` and ``full`` are written as *changes* to ``standard``
-(:data:`QUICK_CHANGES`, :data:`FULL_CHANGES`, and :data:`QUICK_SHARED_CHANGES`,
-:data:`FULL_SHARED_CHANGES` for the shared groups); :data:`PROFILES` holds the
-merged result that :mod:`gan_study.report` uses.
+:data:`PROFILES` holds the merged result that :mod:`gan_study.report` uses;
+:func:`get_profile` returns a copy of one profile.
 
-Adding a chapter ``notebooks/NN_name.py`` means adding one entry
-``"NN_name": {...}`` to :data:`STANDARD` (the same values as the notebook's
-``parameters`` cell) and, where the chapter should run smaller or bigger,
-entries to :data:`QUICK_CHANGES` and :data:`FULL_CHANGES`.
+Where a value goes: a chapter's own standard value in its parameters cell
+(with a comment that says why, when a measurement chose it); a shared one in
+:data:`SHARED` and in the parameters cell of every chapter of :data:`USES`
+that uses its group; a smaller or bigger value in :data:`QUICK_CHANGES` /
+:data:`FULL_CHANGES` (or the ``*_SHARED_CHANGES``). A new chapter
+``notebooks/NN_name.py`` needs nothing here unless it runs smaller or bigger
+in ``quick`` or ``full``, or uses a shared group.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-#: The standard profile: notebook stem -> {parameter: value}. Each notebook's
-#: ``parameters`` cell must hold exactly these values.
-STANDARD: dict[str, dict[str, Any]] = {
-    "01_literature": {
-        "figure_width": 9.0,
-        "dpi": 110,
-    },
-    "02_data": {
-        "source": "ham10000",
-        "split": "lesion",
-        "image_size": 64,
-        "data_dir": None,
-        "seed": 0,
-        "images_per_class": 8,
-        "classifier_image_size": 28,
-    },
-    "99_environment": {
-        "check_tensorflow": True,
-    },
-    # 03/04/06/07: the reference GAN runs and the classifier come from SHARED.
-    "03_training": {
-        "data_dir": None,
-        "samples_per_class": 8,
-        "dpi": 110,
-    },
-    "04_evaluation": {
-        "data_dir": None,
-        "seed": 0,
-        "n_eval": 2000,
-        "gallery_pairs": 8,
-        "n_boot": 200,
-        "dpi": 110,
-    },
-    # 05-07. 05's collapse runs train 24 epochs (768
-    # updates): after 6 epochs the reference covered almost none of the test images
-    # (recall 0.002), so nothing could fall. 06's arms train 3 passes over the real
-    # images each (5 arms x 5 seeds at the full share, 3 arms x 5 seeds at a tenth,
-    # one cDCGAN retrained on the tenth for the reference runs' 3,066 updates): the
-    # seeds and arms the comparison needs, at a budget that fits beside chapter 4
-    # (with 3-epoch arms the earlier real-only arm reached a balanced accuracy of 0.52
-    # against 0.57 for the 20-epoch classifier). The share of a quarter, a second
-    # retrained cDCGAN, is in the full profile only: in the float32 standard build
-    # on machine C it took 15 of chapter 6's 47 min (README, "Measured figures").
-    # 07: generates 64 images from a finished run, well under a minute.
-    "05_gan_problems": {
-        "data_dir": None,
-        "image_size": 28,
-        "seed": 0,
-        "seeds": [0, 1, 2],
-        "max_train_images": 1024,
-        "problem_epochs": 6,
-        "batch_size": 32,
-        "probe_steps": 200,
-        "probe_every": 20,
-        "collapse_epochs": 24,
-        "moderate_lr_g": 1e-3,
-        "collapse_lr_g": 5e-3,
-        "collapse_lr_d": 2e-4,
-        "strong_d_lr_d": 1e-3,
-        "grid_learning_rates": [5e-5, 2e-4, 1e-3],
-        "grid_batch_sizes": [32, 64],
-        "n_eval": 1000,
-    },
-    "06_synthetic_data": {
-        "data_dir": None,
-        "seeds": [0, 1, 2, 3, 4],
-        "arm_epochs": 3,
-        "arm_max_train_images": None,
-        "topup_target": 500,
-        "fractions": [0.1, 1.0],
-        "scarce_arms": ["real_classical", "oversample", "real_gan"],
-        "scarce_gan_seeds": [0],
-        "n_boot": 1000,
-        "equivalence_margin": 0.02,
-        "interpolation_steps": 9,
-        "interpolation_rows": 4,
-    },
-    "07_classroom": {
-        "data_dir": None,
-        "seed": 0,
-        "quiz_images": 16,
-        "gan_model": "dcgan",
-    },
-}
+from gan_study.chapters import BuildError, discover_notebooks, notebook_parameters
+
+#: The checkout whose ``notebooks/`` folder holds the chapters, and with them
+#: the standard profile (the package is installed from it: ``src/gan_study``).
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The standard profile: notebook stem -> {parameter: value}, each chapter's
+#: own parameters (its parameters cell without the shared groups it uses).
+#: Read from the notebooks on first use.
+STANDARD: dict[str, dict[str, Any]]
+
+#: Profile name -> notebook stem -> parameters. The one table the report reads.
+#: Built on first use.
+PROFILES: dict[str, dict[str, dict[str, Any]]]
+
+DEFAULT_PROFILE = "standard"
 
 #: How ``quick`` differs from ``standard`` (at most ~5 minutes per notebook on 2 CPU cores).
 QUICK_CHANGES: dict[str, dict[str, Any]] = {
@@ -277,6 +226,16 @@ FULL_SHARED_CHANGES: dict[str, dict[str, Any]] = {
 }
 
 
+#: Each profile's name and its changes to the chapters' and to the shared values.
+CHANGES: tuple[
+    tuple[str, Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]], ...
+] = (
+    ("quick", QUICK_CHANGES, QUICK_SHARED_CHANGES),
+    ("standard", {}, {}),
+    ("full", FULL_CHANGES, FULL_SHARED_CHANGES),
+)
+
+
 def shared_group(notebook: str, parameter: str, uses=None, shared=None) -> str | None:
     """The shared group that gives ``notebook`` its ``parameter``, or ``None``."""
     uses = USES if uses is None else uses
@@ -287,7 +246,28 @@ def shared_group(notebook: str, parameter: str, uses=None, shared=None) -> str |
     return None
 
 
-def prerequisites(notebooks=None, uses=None) -> dict[str, tuple[str, ...]]:
+def chapter_notebooks(root: str | Path = ROOT) -> list[Path]:
+    """The chapters ``root/notebooks/*.py`` whose parameters cells hold the standard profile.
+
+    Raises
+    ------
+    BuildError
+        If ``root`` has no ``notebooks/`` folder (the package was not installed
+        from its checkout).
+    """
+    try:
+        return discover_notebooks(root)
+    except FileNotFoundError as exc:
+        raise BuildError(
+            f"the standard profile is read from the chapters' parameters cells, but "
+            f"{Path(root) / 'notebooks'} does not exist: install gan-study from its "
+            "checkout (pip install -e .)"
+        ) from exc
+
+
+def prerequisites(
+    notebooks: Iterable[str] | None = None, uses: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, tuple[str, ...]]:
     """Which notebooks must finish before each one: the makers of what it reuses.
 
     The maker of a shared group is the first notebook (in file order) that
@@ -297,7 +277,8 @@ def prerequisites(notebooks=None, uses=None) -> dict[str, tuple[str, ...]]:
     Parameters
     ----------
     notebooks : iterable of str, optional
-        Notebook stems (default: those of :data:`STANDARD`).
+        Notebook stems (default: the chapters of :func:`chapter_notebooks`;
+        only their file names are listed, none is read).
     uses : mapping, optional
         Notebook stem -> groups (default: :data:`USES`).
 
@@ -307,12 +288,102 @@ def prerequisites(notebooks=None, uses=None) -> dict[str, tuple[str, ...]]:
         Notebook stem -> tuple of notebook stems, in file order.
     """
     uses = USES if uses is None else uses
-    stems = sorted(STANDARD if notebooks is None else notebooks)
-    maker = {}
+    if notebooks is None:
+        notebooks = [nb.stem for nb in chapter_notebooks()]
+    stems = sorted(notebooks)
+    maker: dict[str, str] = {}
     for stem in stems:
         for group in uses.get(stem, ()):
             maker.setdefault(group, stem)
     return {stem: tuple(sorted({maker[g] for g in uses.get(stem, ())} - {stem})) for stem in stems}
+
+
+def cell_parameters(notebook: Path) -> dict[str, Any]:
+    """The values of a chapter's parameters cell, which must exist and set something.
+
+    Raises
+    ------
+    BuildError
+        If the notebook has no parameters cell (or an empty one), or the cell
+        is not ``name = literal`` lines; the message names the notebook.
+    """
+    params = notebook_parameters(notebook)
+    if not params:
+        raise BuildError(
+            f"{notebook}: no parameters cell, but the standard profile is read from it: "
+            'add a code cell tagged parameters (a line `# %% tags=["parameters"]`) that '
+            "sets each parameter of the chapter to its standard value (`name = literal`)"
+        )
+    return params
+
+
+def own_parameters(
+    notebook: str,
+    cell: Mapping[str, Any],
+    shared: Mapping[str, Mapping[str, Any]] | None = None,
+    uses: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """A chapter's parameters cell without the shared groups it uses, after checking them.
+
+    Parameters
+    ----------
+    notebook : str
+        The chapter's stem (``"04_evaluation"``).
+    cell : mapping
+        Its parameters cell (:func:`cell_parameters`).
+    shared, uses : mapping, optional
+        Default :data:`SHARED` and :data:`USES`.
+
+    Returns
+    -------
+    dict
+        The cell's other parameters, in the cell's order.
+
+    Raises
+    ------
+    BuildError
+        If the cell lacks a parameter of a group the chapter uses, or holds a
+        value other than :data:`SHARED`'s (the chapter would run differently
+        opened by hand than in the report).
+    """
+    shared = SHARED if shared is None else shared
+    uses = USES if uses is None else uses
+    taken: set[str] = set()
+    for group in uses.get(notebook, ()):
+        for name, value in shared[group].items():
+            if name not in cell:
+                raise BuildError(
+                    f"notebooks/{notebook}.py uses the shared {group!r} but its parameters cell "
+                    f"lacks {name}: add `{name} = {value!r}` (the value of "
+                    "gan_study.profiles.SHARED) to the cell"
+                )
+            if cell[name] != value:
+                raise BuildError(
+                    f"notebooks/{notebook}.py sets {name} = {cell[name]!r} in its parameters "
+                    f"cell, but the shared {group!r} (gan_study.profiles.SHARED) has {value!r}; "
+                    "every chapter that uses it holds the same values: change the cell back, "
+                    "or SHARED and the cells of all its users together"
+                )
+            taken.add(name)
+    return {name: copy.deepcopy(value) for name, value in cell.items() if name not in taken}
+
+
+def read_standard(root: str | Path = ROOT) -> dict[str, dict[str, Any]]:
+    """Read the standard profile from the parameters cells of ``root/notebooks/*.py``.
+
+    Returns
+    -------
+    dict
+        Notebook stem -> its own parameters (:func:`own_parameters`), in file
+        order: what :data:`STANDARD` holds.
+
+    Raises
+    ------
+    BuildError
+        From :func:`chapter_notebooks`, :func:`cell_parameters` and
+        :func:`own_parameters`.
+    """
+    return {nb.stem: own_parameters(nb.stem, cell_parameters(nb)) for nb in chapter_notebooks(root)}
 
 
 def with_shared(
@@ -342,9 +413,6 @@ def with_shared(
                 )
             out[name].update(copy.deepcopy(dict(shared[group])))
     return out
-
-
-DEFAULT_PROFILE = "standard"
 
 
 def merge_profile(
@@ -387,15 +455,45 @@ def merge_profile(
     return merged
 
 
-#: Profile name -> notebook stem -> parameters. The one table the report reads.
-PROFILES: dict[str, dict[str, dict[str, Any]]] = {
-    name: with_shared(merge_profile(STANDARD, changes), merge_profile(SHARED, shared_changes))
-    for name, changes, shared_changes in (
-        ("quick", QUICK_CHANGES, QUICK_SHARED_CHANGES),
-        ("standard", {}, {}),
-        ("full", FULL_CHANGES, FULL_SHARED_CHANGES),
-    )
-}
+def build_profiles(
+    standard: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every profile of :data:`CHANGES`, merged over ``standard`` and :data:`SHARED`.
+
+    Parameters
+    ----------
+    standard : mapping
+        Notebook stem -> its own standard parameters (:func:`read_standard`).
+
+    Returns
+    -------
+    dict
+        Profile name -> notebook stem -> parameters: what :data:`PROFILES` holds.
+    """
+    return {
+        name: with_shared(merge_profile(standard, changes), merge_profile(SHARED, shared_changes))
+        for name, changes, shared_changes in CHANGES
+    }
+
+
+def _loaded(name: str) -> Any:
+    """:data:`STANDARD` or :data:`PROFILES`, read from the notebooks the first time.
+
+    A value already set (read before, or replaced by a test) is kept.
+    """
+    table = globals()
+    if name not in table:
+        standard = read_standard()
+        table.setdefault("STANDARD", standard)
+        table.setdefault("PROFILES", build_profiles(standard))
+    return table[name]
+
+
+def __getattr__(name: str) -> Any:
+    """Read :data:`STANDARD` and :data:`PROFILES` lazily (PEP 562)."""
+    if name in ("STANDARD", "PROFILES"):
+        return _loaded(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_profile(name: str) -> dict[str, dict[str, Any]]:
@@ -406,6 +504,7 @@ def get_profile(name: str) -> dict[str, dict[str, Any]]:
     ValueError
         If there is no such profile; the message lists the valid names.
     """
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
-    return copy.deepcopy(PROFILES[name])
+    profiles = _loaded("PROFILES")
+    if name not in profiles:
+        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(profiles)}")
+    return copy.deepcopy(profiles[name])

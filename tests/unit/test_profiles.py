@@ -1,9 +1,13 @@
-"""The profiles: one table, each notebook's parameters cell equals its standard entry, and
-the shared reference runs and classifier are defined once for every chapter that uses them."""
+"""The profiles: the standard one is read from the notebooks' parameters cells, quick and
+full change it, and the shared reference runs and classifier are defined once for every
+chapter that uses them."""
 
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,11 +22,101 @@ NOTEBOOKS = report.discover_notebooks(ROOT)
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
 def test_parameters_cell_equals_the_standard_profile(notebook):
     declared = report.notebook_parameters(notebook)
-    assert notebook.stem in profiles.STANDARD, (
-        f"add {notebook.stem!r} to gan_study.profiles.STANDARD with the values of its "
-        f"parameters cell: {declared}"
-    )
+    assert declared, f"{notebook.name} needs a parameters cell"
     assert profiles.PROFILES["standard"][notebook.stem] == declared
+    shared = {k for g in profiles.USES.get(notebook.stem, ()) for k in profiles.SHARED[g]}
+    assert profiles.STANDARD[notebook.stem] == {
+        k: v for k, v in declared.items() if k not in shared
+    }
+
+
+def test_the_profiles_are_read_from_the_checkout_the_package_comes_from():
+    assert profiles.ROOT == ROOT
+    assert list(profiles.STANDARD) == [nb.stem for nb in NOTEBOOKS]
+
+
+def test_the_notebooks_are_read_on_first_use_not_on_import():
+    code = (
+        "import gan_study.profiles as p, gan_study.report\n"
+        "assert 'STANDARD' not in vars(p) and 'PROFILES' not in vars(p), 'read on import'\n"
+        "assert p.PROFILES['standard']['01_literature'] == p.STANDARD['01_literature']\n"
+        "assert 'STANDARD' in vars(p) and 'PROFILES' in vars(p)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def _checkout(tmp_path: Path, edits: dict[str, tuple[str, str]] | None = None) -> Path:
+    """A copy of the chapters under ``tmp_path/notebooks``, with ``stem: (old, new)`` edits."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir(parents=True)
+    for nb in NOTEBOOKS:
+        shutil.copy(nb, folder / nb.name)
+    for stem, (old, new) in (edits or {}).items():
+        path = folder / f"{stem}.py"
+        text = path.read_text()
+        assert text.count(old) == 1, (stem, old)
+        path.write_text(text.replace(old, new))
+    return tmp_path
+
+
+def test_the_copied_chapters_give_the_same_profiles(tmp_path):
+    standard = profiles.read_standard(_checkout(tmp_path))
+    assert standard == profiles.STANDARD
+    assert profiles.build_profiles(standard) == profiles.PROFILES
+
+
+def test_a_changed_parameters_cell_changes_the_standard_profile(tmp_path):
+    root = _checkout(
+        tmp_path,
+        {
+            "02_data": ("\nimage_size = 64  #", "\nimage_size = 32  #"),
+            "04_evaluation": ("\nn_eval = 2000  #", "\nn_eval = 1500  #"),
+        },
+    )
+    standard = profiles.read_standard(root)
+    assert standard["02_data"]["image_size"] == 32
+    assert standard["04_evaluation"]["n_eval"] == 1500
+    table = profiles.build_profiles(standard)
+    assert table["standard"]["02_data"]["image_size"] == 32
+    assert table["full"]["02_data"]["image_size"] == 64  # the changes still apply
+    assert table["quick"]["04_evaluation"]["n_eval"] == 400
+    assert table["full"]["04_evaluation"]["n_eval"] == 1500  # full does not change it
+    assert profiles.PROFILES["standard"]["02_data"]["image_size"] == 64  # the checkout's
+
+
+def test_a_notebook_without_a_parameters_cell_is_a_clear_error(tmp_path):
+    root = _checkout(tmp_path, {"99_environment": ('# %% tags=["parameters"]', "# %%")})
+    with pytest.raises(report.BuildError) as info:
+        profiles.read_standard(root)
+    message = str(info.value)
+    assert "99_environment.py: no parameters cell" in message
+    assert 'tags=["parameters"]' in message and "name = literal" in message
+
+
+def test_an_unparsable_parameters_cell_names_the_notebook(tmp_path):
+    root = _checkout(tmp_path, {"01_literature": ("\ndpi = 110", "\ndpi = int('110')")})
+    with pytest.raises(report.BuildError, match=r"01_literature\.py: parameter 'dpi' must be"):
+        profiles.read_standard(root)
+
+
+def test_a_cell_that_strays_from_the_shared_values_is_a_clear_error(tmp_path):
+    root = _checkout(tmp_path, {"06_synthetic_data": ("\ngan_epochs = 14", "\ngan_epochs = 12")})
+    with pytest.raises(
+        report.BuildError,
+        match=r"06_synthetic_data\.py sets gan_epochs = 12 .*'gan_runs'.* has 14",
+    ):
+        profiles.read_standard(root)
+    root = _checkout(
+        tmp_path / "b", {"05_gan_problems": ("\nclassifier_epochs = 20", "\nepochs_seen = 20")}
+    )
+    with pytest.raises(report.BuildError, match="05_gan_problems.py .* lacks classifier_epochs"):
+        profiles.read_standard(root)
+
+
+def test_a_missing_notebooks_folder_names_the_fix(tmp_path):
+    with pytest.raises(report.BuildError, match=r"install gan-study from its checkout"):
+        profiles.read_standard(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["quick", "full"])
@@ -168,5 +262,6 @@ def test_prerequisites_follow_from_who_uses_what():
         "4_d": (),
     }
     assert report.PREREQUISITES == profiles.prerequisites()
+    assert list(report.PREREQUISITES) == [nb.stem for nb in NOTEBOOKS]
     assert report.PREREQUISITES["04_evaluation"] == ("02_data", "03_training")
     assert report.PREREQUISITES["05_gan_problems"] == ("02_data",)
