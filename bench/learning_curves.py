@@ -55,7 +55,6 @@ References
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import statistics
 import sys
@@ -87,9 +86,9 @@ COLUMNS = ("recipe", "seed", "updates", "seconds", "fd", "d_loss", "g_loss")
 
 
 def _default_classifier_epochs() -> int:
-    from gan_study import classifier
+    from gan_study.classifier_config import ClassifierConfig
 
-    return inspect.signature(classifier.load_or_train).parameters["epochs"].default
+    return ClassifierConfig().epochs
 
 
 def _parse_args(argv):

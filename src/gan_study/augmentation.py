@@ -9,7 +9,7 @@ trained in five *arms* that differ only in their training images:
     the real training split, as it is;
 ``real_classical``
     the same images with classical augmentation (random flips and 90-degree rotations,
-    which is what :func:`gan_study.classifier.train_classifier` does with ``augment=True``);
+    which is what :func:`gan_study.classifier.train_classifier` does with ``ClassifierConfig.augment``);
 ``oversample``
     classical augmentation, and every class with fewer than ``topup_target`` real
     images topped up to that number with *copies of its own real images*, drawn
@@ -31,7 +31,7 @@ scored on the lesion-disjoint real test split with balanced accuracy, macro-F1 a
 per-class recall, repeated over several seeds; :mod:`gan_study.effects` compares two
 arms paired by seed and test image.
 
-The scores are those of :func:`gan_study.classifier.classification_scores`; the
+The scores are those of :func:`gan_study.metrics.classification_scores`; the
 majority-class baseline says what a classifier that always answers ``nv`` would score.
 
 References
@@ -56,6 +56,8 @@ import pandas as pd
 from scipy import stats
 
 from gan_study import store
+from gan_study.classifier_config import ClassifierConfig
+from gan_study.metrics.classification import classification_scores
 
 ARMS = ("real", "real_classical", "oversample", "real_gan", "synthetic_only")
 ARM_LABELS = {
@@ -76,7 +78,7 @@ CONFIDENCE = 0.95
 def flat_scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
     """Balanced accuracy, macro-F1, accuracy and ``recall_<class>`` as one flat dict.
 
-    The scores are those of :func:`gan_study.classifier.classification_scores` (classes
+    The scores are those of :func:`gan_study.metrics.classification_scores` (classes
     absent from ``y_true`` are left out of the balanced accuracy and macro-F1; their
     recall is NaN); this only lays them out as table columns.
 
@@ -91,8 +93,6 @@ def flat_scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
     -------
     dict
     """
-    from gan_study.classifier import classification_scores
-
     s = classification_scores(np.asarray(y_true), np.asarray(y_pred), num_classes=len(class_names))
     out = {k: float(s[k]) for k in ("balanced_accuracy", "macro_f1", "accuracy")}
     for name, r in zip(class_names, s["recall"], strict=True):
@@ -427,7 +427,7 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # -------------------------------------------------------------------- cache
 #: The package modules whose code computes an arm's result (part of its cache key).
-CODE_MODULES = ("augmentation", "classifier")
+CODE_MODULES = ("augmentation", "classifier", "classifier_config", "metrics.classification")
 
 
 def result_key(params: dict, inputs: dict[str, str]) -> str:
@@ -591,17 +591,15 @@ def run_arms(
                     num_classes=k,
                     seed=int(seed),
                 )
-                model = clf_mod.train_classifier(
-                    x,
-                    y,
-                    data.val.images,
-                    data.val.labels,
+                config = ClassifierConfig(
                     seed=int(seed),
                     epochs=int(classifier_epochs),
                     augment=augment,
                     batch_size=batch_size,
                     steps_per_epoch=steps_per_epoch,
-                    weight_labels=train_y,
+                )
+                model = clf_mod.train_classifier(
+                    x, y, data.val.images, data.val.labels, config, weight_labels=train_y
                 )
                 y_pred = np.asarray(model.predict_proba(data.test.images)).argmax(axis=1)
                 record = {

@@ -10,6 +10,9 @@ study trains its own classifier on the real training split and uses it twice:
   downstream task of the synthetic-data chapter, which calls the array-based
   :func:`train_classifier` with GAN images added to the training set.
 
+Its settings are one :class:`gan_study.classifier_config.ClassifierConfig`
+(the defaults are the study's classifier).
+
 The network is a plain stack of four 3×3 convolutions (32, 64, 128, 192
 filters, batch norm, ReLU, max pooling), global average pooling, a 128-unit
 dense layer named ``features`` and a softmax over the seven classes: about
@@ -23,14 +26,16 @@ network overfits within ~10 epochs. The epoch with the best validation
 balanced accuracy is kept.
 
 :func:`load_or_train` caches the trained model under
-``gan_study.paths.runs_dir()/classifier-...``: the directory name is derived
-from this module's code, the data (source, split, size and a digest of the
-training and validation arrays) and every training parameter, so a changed
-recipe or parameter trains a new model and an equal one reuses the saved one.
+``gan_study.paths.runs_dir()/classifier-...``: the directory name
+(:meth:`ClassifierConfig.run_name`) is derived from the code that trains it
+(:data:`CODE_MODULES`), the data (source, split, size and a digest of the
+training and validation arrays) and every training setting, so a changed
+recipe or setting trains a new model and an equal one reuses the saved one.
 
-:func:`evaluate` scores it on held-out images with accuracy, balanced
-accuracy, macro-F1, per-class recall, one-vs-rest ROC AUC and the confusion
-matrix, next to the majority-class baseline computed from the same labels.
+:func:`evaluate` scores it on held-out images with
+:func:`gan_study.metrics.classification_scores` (accuracy, balanced accuracy,
+macro-F1, per-class recall, one-vs-rest ROC AUC and the confusion matrix),
+next to the majority-class baseline computed from the same labels.
 """
 
 from __future__ import annotations
@@ -44,151 +49,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 
 from gan_study import distribute, paths, store
+from gan_study.classifier_config import CLASS_WEIGHTINGS, CLASSIFIER_VERSION, ClassifierConfig
+from gan_study.data import CLASS_NAMES, to_float
+from gan_study.metrics.classification import classification_scores, majority_baseline
 
-CLASS_WEIGHTINGS = ("none", "sqrt", "inverse")
+#: The modules whose code a cached classifier's key holds (:func:`cache_name`).
+CODE_MODULES = ("classifier", "classifier_config", "metrics.classification")
 
-#: Bumped when the meaning of a saved classifier changes. (Any edit of this
-#: module already changes the cache key through its code version.)
-CLASSIFIER_VERSION = 1
-
-#: The training parameters of :func:`load_or_train` by default (its signature
-#: repeats them; a unit test keeps the two equal).
-DEFAULT_PARAMS = {
-    "seed": 0,
-    "epochs": 30,
-    "class_weighting": "sqrt",
-    "augment": True,
-    "batch_size": 64,
-    "learning_rate": 1e-3,
-    "width": 32,
-}
+#: The default settings as keywords, derived from :class:`ClassifierConfig`; still
+#: read by :mod:`gan_study.evaluation` and :mod:`gan_study.evaluation_inputs`
+#: (``ClassifierConfig()`` is the one place of the defaults).
+DEFAULT_PARAMS = ClassifierConfig().settings()
 
 MODEL_FILE = "model.keras"
 PARAMS_FILE = "params.json"
 HISTORY_FILE = "history.csv"
 
 
-# ------------------------------------------------------------------ scores
-def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve of binary labels, by the Mann-Whitney formula.
-
-    ``AUC = (R₁ - n₁(n₁+1)/2) / (n₁ n₀)`` where R₁ is the sum of the ranks of
-    the positive samples' scores among all scores (ties get mid-ranks), n₁ and
-    n₀ the numbers of positives and negatives. It is the probability that a
-    random positive scores above a random negative (ties count one half).
-
-    Parameters
-    ----------
-    y_true : ndarray, shape (N,)
-        0/1 (or boolean) labels.
-    scores : ndarray, shape (N,)
-
-    Returns
-    -------
-    float
-        NaN when only one class is present.
-
-    References
-    ----------
-    .. [1] Hanley J. A., McNeil B. J., "The meaning and use of the area under a
-       receiver operating characteristic (ROC) curve", Radiology 143, 1982.
-    """
-    y = np.asarray(y_true).astype(bool).ravel()
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    n1, n0 = int(y.sum()), int((~y).sum())
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    ranks = scipy.stats.rankdata(s)
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
-
-
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
-    """Counts ``C[i, j]`` of samples of true class i predicted as class j."""
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
-    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(cm, (y_true, y_pred), 1)
-    return cm
-
-
-def classification_scores(
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    proba: np.ndarray | None = None,
-    *,
-    num_classes: int = 7,
-) -> dict:
-    """Accuracy, balanced accuracy, macro-F1, per-class recall and AUC.
-
-    Parameters
-    ----------
-    y_true, y_pred : ndarray, shape (N,)
-        True and predicted integer labels.
-    proba : ndarray, shape (N, num_classes), optional
-        Class scores for the one-vs-rest AUC; without them AUC is omitted.
-    num_classes : int, default 7
-
-    Returns
-    -------
-    dict
-        ``n``, ``accuracy``; ``balanced_accuracy`` (mean recall over the
-        classes present in ``y_true``); ``macro_f1`` (mean F1 over those
-        classes, F1 = 0 where precision and recall are both 0);
-        ``recall`` and ``f1`` (lists per class, NaN for absent classes);
-        ``confusion_matrix`` (nested list, rows true, columns predicted);
-        with ``proba`` also ``auc`` (per class, one-vs-rest) and
-        ``macro_auc`` (mean over classes present).
-    """
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
-    if y_true.shape != y_pred.shape or y_true.size == 0:
-        raise ValueError("y_true and y_pred must be non-empty and of one length")
-    cm = confusion_matrix(y_true, y_pred, num_classes)
-    support, predicted, tp = cm.sum(1), cm.sum(0), np.diag(cm)
-    present = support > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.where(present, tp / np.maximum(support, 1), np.nan)
-        precision = np.where(predicted > 0, tp / np.maximum(predicted, 1), 0.0)
-        f1 = np.where(
-            present,
-            np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0),
-            np.nan,
-        )
-    out = {
-        "n": int(y_true.size),
-        "accuracy": float(tp.sum() / y_true.size),
-        "balanced_accuracy": float(np.nanmean(recall)),
-        "macro_f1": float(np.nanmean(f1)),
-        "recall": [float(v) for v in recall],
-        "f1": [float(v) for v in f1],
-        "support": [int(v) for v in support],
-        "confusion_matrix": cm.tolist(),
-    }
-    if proba is not None:
-        proba = np.asarray(proba, dtype=np.float64)
-        if proba.shape != (y_true.size, num_classes):
-            raise ValueError(f"proba must have shape ({y_true.size}, {num_classes})")
-        auc = [roc_auc(y_true == c, proba[:, c]) for c in range(num_classes)]
-        out["auc"] = [float(a) for a in auc]
-        out["macro_auc"] = float(np.nanmean(auc))
-    return out
-
-
-def majority_baseline(y_true: np.ndarray, majority_class: int, *, num_classes: int = 7) -> dict:
-    """Scores of a classifier that always answers ``majority_class``.
-
-    Its scores are constant, so every one-vs-rest AUC is 0.5.
-    """
-    y_true = np.asarray(y_true).ravel()
-    pred = np.full_like(y_true, majority_class)
-    proba = np.zeros((y_true.size, num_classes))
-    proba[:, majority_class] = 1.0
-    out = classification_scores(y_true, pred, proba, num_classes=num_classes)
-    out["majority_class"] = int(majority_class)
-    return out
-
-
+# ----------------------------------------------------------------- weights
 def class_weights(labels: np.ndarray, weighting: str, num_classes: int = 7) -> dict[int, float]:
     """Per-class loss weights.
 
@@ -375,151 +255,69 @@ def train_classifier(
     train_labels: np.ndarray,
     val_images: np.ndarray,
     val_labels: np.ndarray,
+    config: ClassifierConfig,
     *,
-    seed: int,
-    epochs: int,
-    class_weighting: str = "sqrt",
-    augment: bool = False,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    width: int = 32,
     num_classes: int = 7,
-    steps_per_epoch: int | None = None,
     weight_labels: np.ndarray | None = None,
     progress: bool = False,
-    devices: int = 1,
 ) -> Classifier:
-    """Train the classifier on arrays (deterministic given ``seed``).
+    """Train the classifier on arrays (deterministic given ``config.seed``).
 
     Adam with a cosine-decayed learning rate, weighted sparse cross-entropy
-    (:func:`class_weights`) and, with ``augment``, a random horizontal flip
-    and rotation by a multiple of 90° of every image in every epoch (both
-    preserve the label of a dermatoscopic image). After each epoch the
-    validation balanced accuracy is measured; the weights of the best epoch
-    are kept.
+    (:func:`class_weights`) and, with ``config.augment``, a random flip and
+    rotation by a multiple of 90° of every image in every epoch. The weights
+    of the epoch with the best validation balanced accuracy are kept.
 
     Parameters
     ----------
     train_images, val_images : ndarray, shape (N, S, S, 3), uint8
     train_labels, val_labels : ndarray, shape (N,), int
-    seed : int
-        Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``);
-        TensorFlow op determinism is switched on.
-    epochs : int
-    class_weighting : {"none", "sqrt", "inverse"}, default "sqrt"
-    augment : bool, default False
-    batch_size, learning_rate, width : training and size parameters
+    config : ClassifierConfig
+        Every training setting. ``seed`` seeds Python, NumPy and TensorFlow,
+        with op determinism on; with ``steps_per_epoch`` each epoch takes that
+        many batches from a stream of fresh permutations of the training
+        images (chapter 6's arms get equal updates); with ``devices`` above 1
+        Keras' ``fit`` splits each global batch between the replicas.
     num_classes : int, default 7
-    steps_per_epoch : int, optional
-        Optimiser steps per epoch. Default: one pass over the training
-        images. When given, each epoch takes that many batches from a
-        stream of fresh permutations of the training images, so that
-        training sets of different sizes get the same number of updates and
-        the same learning-rate schedule (chapter 6's arms).
     weight_labels : ndarray of int, optional
-        The labels the class weights are computed from (default
-        ``train_labels``); chapter 6 gives every arm the weights of the real
-        training labels.
+        The labels of the class weights (default ``train_labels``; chapter 6:
+        the real training labels for every arm).
     progress : bool, default False
         Print one line per epoch.
-    devices : int, default 1
-        Replicas, as ``TrainConfig.devices`` (:func:`gan_study.distribute.strategy`):
-        with more than one the model is built and compiled under that
-        strategy's scope and Keras' ``fit`` splits each batch of
-        ``batch_size`` (the global batch) between them; recorded in the
-        classifier's parameters.
 
     Returns
     -------
     Classifier
-        Not saved; :func:`load_or_train` saves.
+        Not saved (:func:`load_or_train` saves); ``params`` hold
+        ``config.settings()``, the steps per epoch, class counts and weights.
     """
     import keras
     import tensorflow as tf
 
-    if class_weighting not in CLASS_WEIGHTINGS:
-        raise ValueError(
-            f"class_weighting must be one of {CLASS_WEIGHTINGS}, got {class_weighting!r}"
-        )
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if steps_per_epoch is not None and (
-        isinstance(steps_per_epoch, bool)
-        or not isinstance(steps_per_epoch, (int, np.integer))
-        or steps_per_epoch < 1
-    ):
-        raise ValueError(f"steps_per_epoch must be a positive integer, got {steps_per_epoch!r}")
+    if not isinstance(config, ClassifierConfig):
+        raise TypeError(f"config must be a ClassifierConfig, got {type(config).__name__}")
     x_tr, y_tr = _check_arrays(train_images, train_labels, "train", num_classes)
     x_va, y_va = _check_arrays(val_images, val_labels, "val", num_classes)
     if x_tr.shape[1:] != x_va.shape[1:]:
         raise ValueError(f"train and val image shapes differ: {x_tr.shape[1:]} vs {x_va.shape[1:]}")
-    image_size = int(x_tr.shape[1])
 
-    strategy = distribute.strategy(devices)  # before TensorFlow starts (logical CPUs)
-    keras.utils.set_random_seed(seed)
+    strategy = distribute.strategy(config.devices)  # before TensorFlow starts (logical CPUs)
+    keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
-    rng = np.random.default_rng(seed)
-    per_epoch = steps_per_epoch or int(np.ceil(len(x_tr) / batch_size))
-    steps = epochs * per_epoch
-    with contextlib.nullcontext() if strategy is None else strategy.scope():
-        model = build_model(image_size, num_classes, width)
-        schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-        model.compile(
-            optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy"
-        )
-    if weight_labels is None:
-        weights = class_weights(y_tr, class_weighting, num_classes)
-    else:
-        weights = class_weights(np.asarray(weight_labels).ravel(), class_weighting, num_classes)
+    rng = np.random.default_rng(config.seed)
+    per_epoch = config.steps_per_epoch or int(np.ceil(len(x_tr) / config.batch_size))
+    model = _compiled_model(config, int(x_tr.shape[1]), num_classes, per_epoch, strategy)
+    weight_source = y_tr if weight_labels is None else np.asarray(weight_labels).ravel()
+    weights = class_weights(weight_source, config.class_weighting, num_classes)
     sample_w = np.array([weights[int(c)] for c in y_tr], dtype=np.float32)
-
-    from gan_study.data import to_float
-
-    xv = to_float(x_va)
-    rows, best, best_weights = [], -1.0, None
-    for epoch in range(epochs):
-        x_epoch = _augment(x_tr, rng) if augment else x_tr
-        if steps_per_epoch is None:
-            order = rng.permutation(len(x_tr))
-        else:
-            order = _stream(len(x_tr), steps_per_epoch * batch_size, rng)
-        hist = model.fit(
-            to_float(x_epoch[order]),
-            y_tr[order],
-            sample_weight=sample_w[order],
-            batch_size=batch_size,
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-        )
-        proba = np.concatenate(
-            [np.asarray(model(xv[i : i + 512], training=False)) for i in range(0, len(xv), 512)]
-        )
-        scores = classification_scores(y_va, proba.argmax(1), proba, num_classes=num_classes)
-        row = {
-            "epoch": epoch + 1,
-            "loss": float(hist.history["loss"][-1]),
-            "val_accuracy": scores["accuracy"],
-            "val_balanced_accuracy": scores["balanced_accuracy"],
-            "val_macro_auc": scores["macro_auc"],
-        }
-        rows.append(row)
-        if progress:
-            print(
-                f"epoch {epoch + 1}/{epochs}: loss {row['loss']:.4f}  val acc "
-                f"{row['val_accuracy']:.3f}  bal-acc {row['val_balanced_accuracy']:.3f}  "
-                f"AUC {row['val_macro_auc']:.3f}",
-                flush=True,
-            )
-        if scores["balanced_accuracy"] > best:
-            best, best_epoch = scores["balanced_accuracy"], epoch + 1
-            best_weights = model.get_weights()
-    model.set_weights(best_weights)
+    history, best_epoch, best = _train_epochs(
+        model, config, (x_tr, y_tr, sample_w), (x_va, y_va), rng, progress
+    )
     params = {
         "version": CLASSIFIER_VERSION,
-        **_settings(seed, epochs, class_weighting, augment, batch_size, learning_rate, width),
+        **config.settings(),
         "num_classes": int(num_classes),
-        "image_size": image_size,
+        "image_size": int(x_tr.shape[1]),
         "n_train": int(len(x_tr)),
         "n_val": int(len(x_va)),
         "train_class_counts": np.bincount(y_tr, minlength=num_classes).tolist(),
@@ -529,53 +327,135 @@ def train_classifier(
         "n_parameters": int(model.count_params()),
         "steps_per_epoch": int(per_epoch),
     }
-    if devices != 1:
-        params["devices"] = int(devices)
-    return Classifier(model=model, params=params, history=pd.DataFrame(rows))
+    return Classifier(model=model, params=params, history=history)
 
 
-def _settings(seed, epochs, class_weighting, augment, batch_size, learning_rate, width) -> dict:
-    """The training settings that define a classifier: stored with it and part of its cache key."""
-    return {
-        "seed": int(seed),
-        "epochs": int(epochs),
-        "class_weighting": class_weighting,
-        "augment": bool(augment),
-        "batch_size": int(batch_size),
-        "learning_rate": float(learning_rate),
-        "width": int(width),
-    }
+def _compiled_model(
+    config: ClassifierConfig, image_size: int, num_classes: int, per_epoch: int, strategy
+):
+    """:func:`build_model`, compiled with Adam on a cosine decay over every step.
+
+    Built under ``strategy``'s scope when there is one (several devices).
+    """
+    import keras
+
+    with contextlib.nullcontext() if strategy is None else strategy.scope():
+        model = build_model(image_size, num_classes, config.width)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, config.epochs * per_epoch
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy"
+        )
+    return model
+
+
+def _train_epochs(
+    model, config: ClassifierConfig, train: tuple, val: tuple, rng, progress: bool
+) -> tuple[pd.DataFrame, int, float]:
+    """Train ``config.epochs`` epochs; keep the weights of the best validation epoch.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Compiled.
+    config : ClassifierConfig
+    train : tuple
+        Training images, labels and per-sample loss weights.
+    val : tuple
+        Validation images and labels.
+    rng : numpy.random.Generator
+        Draws the augmentation and the order of the images.
+    progress : bool
+        Print one line per epoch.
+
+    Returns
+    -------
+    history : pandas.DataFrame
+        Per epoch: loss and validation accuracy, balanced accuracy, macro AUC.
+    best_epoch : int
+    best : float
+        The best epoch's validation balanced accuracy.
+    """
+    x_va, y_va = val
+    xv = to_float(x_va)
+    num_classes = int(model.output.shape[-1])
+    rows, best, best_epoch, best_weights = [], -1.0, 0, None
+    for epoch in range(config.epochs):
+        loss = _fit_epoch(model, config, train, rng)
+        proba = np.concatenate(
+            [np.asarray(model(xv[i : i + 512], training=False)) for i in range(0, len(xv), 512)]
+        )
+        scores = classification_scores(y_va, proba.argmax(1), proba, num_classes=num_classes)
+        rows.append(
+            {
+                "epoch": epoch + 1,
+                "loss": loss,
+                "val_accuracy": scores["accuracy"],
+                "val_balanced_accuracy": scores["balanced_accuracy"],
+                "val_macro_auc": scores["macro_auc"],
+            }
+        )
+        if progress:
+            _print_epoch(rows[-1], config.epochs)
+        if scores["balanced_accuracy"] > best:
+            best, best_epoch = scores["balanced_accuracy"], epoch + 1
+            best_weights = model.get_weights()
+    model.set_weights(best_weights)
+    return pd.DataFrame(rows), best_epoch, best
+
+
+def _fit_epoch(model, config: ClassifierConfig, train: tuple, rng) -> float:
+    """One epoch of ``model.fit`` on (augmented) training images; its loss."""
+    x_tr, y_tr, sample_w = train
+    x_epoch = _augment(x_tr, rng) if config.augment else x_tr
+    if config.steps_per_epoch is None:
+        order = rng.permutation(len(x_tr))
+    else:
+        order = _stream(len(x_tr), config.steps_per_epoch * config.batch_size, rng)
+    hist = model.fit(
+        to_float(x_epoch[order]),
+        y_tr[order],
+        sample_weight=sample_w[order],
+        batch_size=config.batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+    )
+    return float(hist.history["loss"][-1])
+
+
+def _print_epoch(row: dict, epochs: int) -> None:
+    """The progress line of one epoch."""
+    print(
+        f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}  val acc "
+        f"{row['val_accuracy']:.3f}  bal-acc {row['val_balanced_accuracy']:.3f}  "
+        f"AUC {row['val_macro_auc']:.3f}",
+        flush=True,
+    )
 
 
 # ------------------------------------------------------------------- cache
-def cache_name(data, **train_params) -> str:
-    """The cache directory name for ``data`` and the training parameters.
+def cache_name(data, config: ClassifierConfig | None = None, **settings) -> str:
+    """The cache directory name of the classifier of ``config`` trained on ``data``.
 
-    Readable fields (source, split, size, seed, epochs, weighting,
-    augmentation) followed by a :func:`gan_study.store.cache_key` of the
-    code of this module, a digest of the training and validation arrays and
-    *all* parameters: a changed recipe, other data or other settings give
-    another directory, never a stale model.
+    :meth:`ClassifierConfig.run_name` under the code version of
+    :data:`CODE_MODULES`: readable fields (source, split, size, seed, epochs,
+    weighting, augmentation) followed by a :func:`gan_study.store.cache_key`
+    of that code, a digest of the training and validation arrays and *all*
+    settings: a changed recipe, other data or other settings give another
+    directory, never a stale model.
+
+    Parameters
+    ----------
+    data : LesionData
+    config : ClassifierConfig, optional
+        Default ``ClassifierConfig()``.
+    **settings
+        Fields of :class:`ClassifierConfig` that replace those of ``config``.
     """
-    h = store.cache_key(
-        code=store.code_version("classifier"),
-        inputs={
-            "data": store.array_digest(
-                data.train.images, data.train.labels, data.val.images, data.val.labels
-            )
-        },
-        params={
-            "version": CLASSIFIER_VERSION,
-            "source": data.source,
-            "split": data.split,
-            "image_size": int(data.image_size),
-            **train_params,
-        },
-    )[:8]
-    aug = "aug" if train_params["augment"] else "noaug"
-    return (
-        f"classifier-{data.source}-{data.split}-{data.image_size}px-seed{train_params['seed']}"
-        f"-e{train_params['epochs']}-{train_params['class_weighting']}-{aug}-{h}"
+    return ClassifierConfig.with_settings(config, **settings).run_name(
+        data, store.code_version(*CODE_MODULES)
     )
 
 
@@ -621,16 +501,11 @@ def save(clf: Classifier, path: str | os.PathLike) -> Path:
 
 def load_or_train(
     data,
+    config: ClassifierConfig | None = None,
     *,
-    seed: int = 0,
-    epochs: int = 30,
-    class_weighting: str = "sqrt",
-    augment: bool = True,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    width: int = 32,
     runs_dir: str | os.PathLike | None = None,
     progress: bool = False,
+    **settings,
 ) -> Classifier:
     """The classifier for ``data`` (a :class:`gan_study.data.LesionData`), cached.
 
@@ -642,23 +517,21 @@ def load_or_train(
     Parameters
     ----------
     data : LesionData
-    seed, epochs, class_weighting, augment, batch_size, learning_rate, width
-        See :func:`train_classifier`; each one is part of the cache key.
+    config : ClassifierConfig, optional
+        Every training setting, each one part of the cache key; default
+        ``ClassifierConfig()``.
     runs_dir : path-like, optional
     progress : bool, default False
+    **settings
+        Fields of :class:`ClassifierConfig` that replace those of ``config``
+        (``load_or_train(data, seed=0, epochs=20)``, as the chapters call it).
 
     Returns
     -------
     Classifier
     """
-    train_params = _settings(
-        seed, epochs, class_weighting, augment, batch_size, learning_rate, width
-    )
-    if class_weighting not in CLASS_WEIGHTINGS:
-        raise ValueError(
-            f"class_weighting must be one of {CLASS_WEIGHTINGS}, got {class_weighting!r}"
-        )
-    path = paths.runs_dir(runs_dir) / cache_name(data, **train_params)
+    config = ClassifierConfig.with_settings(config, **settings)
+    path = paths.runs_dir(runs_dir) / cache_name(data, config)
     if (path / MODEL_FILE).is_file():
         return load(path)
     clf = train_classifier(
@@ -666,8 +539,8 @@ def load_or_train(
         data.train.labels,
         data.val.images,
         data.val.labels,
+        config,
         progress=progress,
-        **train_params,
     )
     clf.params.update(source=data.source, split=data.split)
     save(clf, path)
@@ -695,8 +568,6 @@ def evaluate(clf: Classifier, images, labels: np.ndarray | None = None) -> dict:
         ``classifier`` (its name) and ``majority_baseline`` (the same scores
         for always answering the most frequent *training* class).
     """
-    from gan_study.data import CLASS_NAMES
-
     if labels is None:
         if not hasattr(images, "images"):
             raise ValueError("evaluate needs labels with an image array (or pass a Split)")
@@ -740,8 +611,6 @@ def evaluate_subsets(
         correctly; NaN without images). Comparing subsets class by class
         removes the effect of a different class mix.
     """
-    from gan_study.data import CLASS_NAMES
-
     rows, per_class = {}, {}
     for name, mask in masks.items():
         mask = np.asarray(mask, dtype=bool)

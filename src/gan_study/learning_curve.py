@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gan_study import classifier as classifier_mod
 from gan_study import heldout, metrics, store
+from gan_study.classifier_config import ClassifierConfig
 from gan_study.data import CLASS_NAMES
 from gan_study.evaluation_inputs import (
     CODE_MODULES,
@@ -125,7 +126,7 @@ def learning_curve(
         return cached
 
     if clf is None:
-        clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
+        clf = classifier_mod.load_or_train(data, ClassifierConfig())
     f_train = clf.features(data.train.images)
     f_test = clf.features(data.test.images)
     n_eff = int(min(n, len(f_test), len(f_train)))

@@ -255,8 +255,9 @@ def test_run_arms_trains_once_per_arm_and_seed_then_reuses(tmp_path, monkeypatch
 
     calls = []
 
-    def train_classifier(x, y, xv, yv, *, seed, epochs, augment=False, **kw):
-        calls.append((len(y), seed, epochs, augment, kw["steps_per_epoch"], kw["weight_labels"]))
+    def train_classifier(x, y, xv, yv, config, **kw):
+        c = config
+        calls.append((len(y), c.seed, c.epochs, c.augment, c.steps_per_epoch, kw["weight_labels"]))
         return _FakeClassifier()
 
     monkeypatch.setattr(classifier, "train_classifier", train_classifier)

@@ -1,4 +1,4 @@
-"""Unit tests of gan_study.classifier: hand-checkable scores, weights, training and the cache."""
+"""Unit tests of gan_study.classifier: class weights, training, the cache and its names."""
 
 from __future__ import annotations
 
@@ -7,62 +7,11 @@ import pandas as pd
 import pytest
 
 from gan_study import classifier
+from gan_study.classifier_config import ClassifierConfig
 from gan_study.data import LesionData, Split, to_float
 
 
-# ------------------------------------------------------------------ scores
-def test_roc_auc_hand_cases():
-    assert classifier.roc_auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
-    assert classifier.roc_auc([1, 1, 0, 0], [0.1, 0.2, 0.3, 0.4]) == 0.0
-    # pairs (pos, neg): (0.35 > 0.1), (0.35 < 0.4), (0.8 > both) -> 3/4
-    assert classifier.roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
-    # ties count one half
-    assert classifier.roc_auc([0, 1], [0.5, 0.5]) == 0.5
-    assert np.isnan(classifier.roc_auc([1, 1], [0.2, 0.3]))
-
-
-def test_roc_auc_matches_pairwise_definition():
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 60)
-    s = rng.integers(0, 5, 60).astype(float)  # many ties
-    pos, neg = s[y == 1], s[y == 0]
-    pairs = (pos[:, None] > neg[None]).mean() + 0.5 * (pos[:, None] == neg[None]).mean()
-    assert classifier.roc_auc(y, s) == pytest.approx(pairs)
-
-
-def test_classification_scores_hand_case():
-    y_true = np.array([0, 0, 0, 1, 1, 2])
-    y_pred = np.array([0, 0, 1, 1, 0, 0])
-    s = classifier.classification_scores(y_true, y_pred, num_classes=3)
-    assert s["accuracy"] == pytest.approx(3 / 6)
-    assert s["recall"] == pytest.approx([2 / 3, 1 / 2, 0.0])
-    assert s["balanced_accuracy"] == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
-    # precision: class 0 = 2/4, class 1 = 1/2, class 2 = 0 (never predicted)
-    f1_0 = 2 * 0.5 * (2 / 3) / (0.5 + 2 / 3)
-    f1_1 = 0.5
-    assert s["f1"] == pytest.approx([f1_0, f1_1, 0.0])
-    assert s["macro_f1"] == pytest.approx((f1_0 + f1_1) / 3)
-    assert s["confusion_matrix"] == [[2, 1, 0], [1, 1, 0], [1, 0, 0]]
-
-
-def test_classification_scores_skips_absent_classes_and_gives_auc():
-    y_true = np.array([0, 0, 1, 1])
-    proba = np.array([[0.9, 0.1, 0], [0.6, 0.4, 0], [0.3, 0.7, 0], [0.2, 0.8, 0]])
-    s = classifier.classification_scores(y_true, proba.argmax(1), proba, num_classes=3)
-    assert s["balanced_accuracy"] == 1.0
-    assert np.isnan(s["recall"][2])
-    assert s["auc"][:2] == [1.0, 1.0] and np.isnan(s["auc"][2])
-    assert s["macro_auc"] == 1.0
-
-
-def test_majority_baseline_is_computed():
-    y = np.array([5] * 67 + [0] * 10 + [1] * 23)
-    b = classifier.majority_baseline(y, 5, num_classes=7)
-    assert b["accuracy"] == pytest.approx(0.67)
-    assert b["balanced_accuracy"] == pytest.approx(1 / 3)  # 3 classes present
-    assert b["macro_auc"] == 0.5
-
-
+# ----------------------------------------------------------------- weights
 def test_class_weights():
     labels = np.array([0] * 90 + [1] * 10)
     none = classifier.class_weights(labels, "none", 2)
@@ -100,9 +49,9 @@ def _toy_data(n_train=96) -> LesionData:
 def test_train_classifier_learns_toy_task_and_is_deterministic():
     x, y = _toy(96, 0)
     xv, yv = _toy(32, 1)
-    kw = dict(seed=3, epochs=3, width=8, augment=True, batch_size=16, num_classes=2)
-    a = classifier.train_classifier(x, y, xv, yv, **kw)
-    b = classifier.train_classifier(x, y, xv, yv, **kw)
+    config = ClassifierConfig(seed=3, epochs=3, width=8, augment=True, batch_size=16)
+    a = classifier.train_classifier(x, y, xv, yv, config, num_classes=2)
+    b = classifier.train_classifier(x, y, xv, yv, config, num_classes=2)
     xt, yt = _toy(32, 2)
     np.testing.assert_array_equal(a.predict_proba(xt), b.predict_proba(xt))
     assert (a.predict(xt) == yt).mean() > 0.9
@@ -113,9 +62,7 @@ def test_train_classifier_learns_toy_task_and_is_deterministic():
 
 def test_outputs_are_remembered_per_image_content():
     x, y = _toy(48, 0)
-    clf = classifier.train_classifier(
-        x, y, x[:16], y[:16], seed=0, epochs=1, width=8, batch_size=16, num_classes=2
-    )
+    clf = classifier.train_classifier(x, y, x[:16], y[:16], _SMALL, num_classes=2)
     calls = []
     model = clf.model
     clf.model = lambda batch, training: calls.append(len(batch)) or model(batch, training=training)
@@ -137,14 +84,15 @@ def test_default_network_has_about_300k_parameters():
 
 def test_train_classifier_rejects_bad_input():
     x, y = _toy(8, 0)
+    config = ClassifierConfig(epochs=1)
     with pytest.raises(ValueError, match="uint8"):
-        classifier.train_classifier(x.astype(float), y, x, y, seed=0, epochs=1)
+        classifier.train_classifier(x.astype(float), y, x, y, config)
     with pytest.raises(ValueError, match="labels"):
-        classifier.train_classifier(x, y[:5], x, y, seed=0, epochs=1)
-    with pytest.raises(ValueError, match="class_weighting"):
-        classifier.train_classifier(x, y, x, y, seed=0, epochs=1, class_weighting="x")
+        classifier.train_classifier(x, y[:5], x, y, config)
     with pytest.raises(ValueError, match=r"labels must be in"):
-        classifier.train_classifier(x, y + 7, x, y, seed=0, epochs=1)
+        classifier.train_classifier(x, y + 7, x, y, config)
+    with pytest.raises(TypeError, match="ClassifierConfig"):
+        classifier.train_classifier(x, y, x, y, {"epochs": 1})
 
 
 def test_augment_preserves_content():
@@ -167,7 +115,7 @@ def test_load_or_train_caches_and_keys_on_parameters(tmp_path, monkeypatch):
         raise AssertionError("retrained although cached")
 
     monkeypatch.setattr(classifier, "train_classifier", boom)
-    again = classifier.load_or_train(data, seed=0, epochs=1, width=8, runs_dir=tmp_path)
+    again = classifier.load_or_train(data, ClassifierConfig(epochs=1, width=8), runs_dir=tmp_path)
     assert again.path == clf.path
     np.testing.assert_allclose(
         again.predict_proba(data.test.images), clf.predict_proba(data.test.images), atol=1e-6
@@ -176,7 +124,7 @@ def test_load_or_train_caches_and_keys_on_parameters(tmp_path, monkeypatch):
         classifier.load_or_train(data, seed=0, epochs=1, width=8, augment=False, runs_dir=tmp_path)
     # a different training set is a different cache entry too
     other = _toy_data(n_train=64)
-    assert classifier.cache_name(other, **_params()) != classifier.cache_name(data, **_params())
+    assert classifier.cache_name(other, _SMALL) != classifier.cache_name(data, _SMALL)
     # as is an edit of the classifier's code: the old model is not reused
     real_version = classifier.store.code_version
     monkeypatch.setattr(classifier.store, "code_version", lambda *m: "edited-" + real_version(*m))
@@ -191,16 +139,28 @@ def test_load_or_train_caches_and_keys_on_parameters(tmp_path, monkeypatch):
         classifier.evaluate(again, data.test.images)
 
 
-def _params():
-    return dict(
-        seed=0,
-        epochs=1,
-        class_weighting="sqrt",
-        augment=False,
-        batch_size=64,
-        learning_rate=1e-3,
-        width=8,
-    )
+_SMALL = ClassifierConfig(epochs=1, width=8, batch_size=16, augment=False)
+
+
+@pytest.mark.parametrize(
+    ("config", "name"),
+    [
+        (ClassifierConfig(), "classifier-toy-toy-28px-seed0-e30-sqrt-aug-4bf15a14"),
+        (
+            ClassifierConfig(class_weighting="inverse", augment=False),
+            "classifier-toy-toy-28px-seed0-e30-inverse-noaug-95314d05",
+        ),
+        (ClassifierConfig(devices=2), "classifier-toy-toy-28px-seed0-e30-sqrt-aug-26620282"),
+    ],
+)
+def test_cache_names_are_those_of_earlier_builds(monkeypatch, config, name):
+    """The names computed, with the code version held fixed, by the keyword-argument
+    ``cache_name`` before :class:`ClassifierConfig` existed: classifiers cached by
+    earlier builds of the same code are found."""
+    monkeypatch.setattr(classifier.store, "code_version", lambda *modules: "0" * 16)
+    assert classifier.cache_name(_toy_data(), config) == name
+    assert classifier.cache_name(_toy_data(), **config.settings()) == name
+    assert classifier.cache_name(_toy_data(), config.replace(seed=1)) != name
 
 
 def test_load_reports_missing_files(tmp_path):
@@ -208,19 +168,16 @@ def test_load_reports_missing_files(tmp_path):
         classifier.load(tmp_path)
 
 
-def test_default_params_match_load_or_train_signature():
-    import inspect
-
-    sig = inspect.signature(classifier.load_or_train).parameters
-    for name, value in classifier.DEFAULT_PARAMS.items():
-        assert sig[name].default == value, name
+def test_default_params_are_the_config_defaults():
+    assert classifier.DEFAULT_PARAMS == ClassifierConfig().settings()
+    assert classifier.cache_name(_toy_data()) == classifier.cache_name(
+        _toy_data(), **classifier.DEFAULT_PARAMS
+    )
 
 
 def test_evaluate_subsets_scores_each_mask_like_evaluate():
     x, y = _toy(48, 0)
-    clf = classifier.train_classifier(
-        x, y, x[:16], y[:16], seed=0, epochs=1, width=8, batch_size=16, num_classes=2
-    )
+    clf = classifier.train_classifier(x, y, x[:16], y[:16], _SMALL, num_classes=2)
     test = _toy_data().test
     first = np.arange(len(test.labels)) < 10
     table, per_class = classifier.evaluate_subsets(
@@ -290,18 +247,23 @@ def test_steps_per_epoch_and_weight_labels_fix_the_budget_and_the_weights(monkey
         return fit(self, xs, ys, **kw)
 
     monkeypatch.setattr(keras.Model, "fit", recording)
-    kw = dict(seed=0, epochs=2, width=8, batch_size=16, num_classes=2)
-    default = classifier.train_classifier(x, y, x[:16], y[:16], **kw)
+    config = ClassifierConfig(epochs=2, width=8, batch_size=16)
+    default = classifier.train_classifier(x, y, x[:16], y[:16], config, num_classes=2)
     assert seen == [48, 48] and default.params["steps_per_epoch"] == 3
     seen.clear()
     fixed = classifier.train_classifier(
-        x, y, x[:16], y[:16], steps_per_epoch=5, weight_labels=np.array([0] * 9 + [1]), **kw
+        x,
+        y,
+        x[:16],
+        y[:16],
+        config.replace(steps_per_epoch=5),
+        weight_labels=np.array([0] * 9 + [1]),
+        num_classes=2,
     )
     assert seen == [80, 80] and fixed.params["steps_per_epoch"] == 5  # 5 batches of 16
     weights = fixed.params["class_weights"]
     assert weights[1] > 2 * weights[0]  # from the 9:1 labels, not the balanced toy labels
-    with pytest.raises(ValueError, match="steps_per_epoch must be a positive integer"):
-        classifier.train_classifier(x, y, x, y, steps_per_epoch=0, **kw)
+    assert fixed.params["seed"] == 0 and "devices" not in fixed.params
 
 
 def test_a_stream_is_fresh_permutations_one_after_another():

@@ -93,7 +93,7 @@ _SCRIPT = textwrap.dedent(
     labels = np.arange(64) % 7
     clf = classifier.train_classifier(
         images.repeat(2, axis=0), labels, images[:14], labels[:14],
-        seed=0, epochs=1, batch_size=16, devices=2,
+        classifier.ClassifierConfig(epochs=1, batch_size=16, augment=False, devices=2),
     )
     proba = clf.predict_proba(images[:5])
     (out / "classifier.json").write_text(json.dumps({"params": clf.params, "proba": proba.tolist()}))

@@ -29,12 +29,21 @@ Groups (a module each; every name is importable from here)
   :func:`memorization_distances`, :func:`data_copying_ct`, :func:`closest_pairs`,
   over :func:`nearest_neighbors`.
 * Colour (:mod:`~gan_study.metrics.images`): :func:`rgb_stats`, :func:`rgb_histograms`.
+* Scores of a classifier's predictions (:mod:`~gan_study.metrics.classification`):
+  :func:`classification_scores` (accuracy, balanced accuracy, macro-F1, recall,
+  :func:`confusion_matrix`, one-vs-rest :func:`roc_auc`), :func:`majority_baseline`.
 * Inception, only with local weights (:mod:`~gan_study.metrics.inception`): :func:`inception_weights_status`,
   :func:`inception_features`.
 """
 
 from __future__ import annotations
 
+from gan_study.metrics.classification import (
+    classification_scores,
+    confusion_matrix,
+    majority_baseline,
+    roc_auc,
+)
 from gan_study.metrics.copying import (
     closest_pairs,
     data_copying_ct,
@@ -76,7 +85,9 @@ __all__ = [
     "INCEPTION_WEIGHTS_FILE",
     "PIXEL_TOLERANCE",
     "class_agreement",
+    "classification_scores",
     "closest_pairs",
+    "confusion_matrix",
     "data_copying_ct",
     "density_coverage",
     "frechet_distance",
@@ -87,6 +98,7 @@ __all__ = [
     "inception_weights_status",
     "kid",
     "kmeans",
+    "majority_baseline",
     "mann_whitney_z",
     "memorization_distances",
     "nearest_neighbors",
@@ -95,6 +107,7 @@ __all__ = [
     "precision_recall",
     "rgb_histograms",
     "rgb_stats",
+    "roc_auc",
     "ssim",
     "ssim_diversity",
 ]
