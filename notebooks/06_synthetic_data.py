@@ -323,7 +323,8 @@ book.glue_value("scarce_literature", scarce_data.literature_comparison(effect))
 # lesion followed over time, and nothing in the training objective refers to
 # time or to disease stages. What a conditional generator *can* show is a path
 # through its own inputs. The figure below holds the latent code fixed and moves
-# the generator's class embedding in a straight line from `nv` (melanocytic
+# the generator's class input (its label embedding and the per-class scales and
+# shifts of its batch norms) in a straight line from `nv` (melanocytic
 # nevus) to `mel` (melanoma); each row is a different latent code. Above each
 # image is the probability of `mel` that the study's real-data classifier assigns
 # to it.
@@ -357,12 +358,12 @@ book.glue_figure("fig-synthetic-latent-path", plots.image_grid(latent, interpola
 
 # %% [markdown]
 # ```{glue:figure} fig-synthetic-label-path
-# :alt: A grid of generated lesion images; in each row the latent code is fixed and the class embedding moves from nevus on the left to melanoma on the right. Each image is labelled with its interpolation fraction t and the classifier's melanoma probability p.
+# :alt: A grid of generated lesion images; in each row the latent code is fixed and the class input moves from nevus on the left to melanoma on the right. Each image is labelled with its interpolation fraction t and the classifier's melanoma probability p.
 # :name: fig-synthetic-label-path
 #
 # Label interpolation in the conditional generator: from left to right the class
-# embedding moves in equal steps from that of `nv` (first column) to that of `mel`
-# (last column); the images in between come from embeddings of no class. $p$ is
+# input moves in equal steps from that of `nv` (first column) to that of `mel`
+# (last column); the images in between come from mixtures that are no class. $p$ is
 # the real-data classifier's probability of `mel`. This is an
 # interpolation in the model's input space, not a picture of a lesion over time.
 # ```
@@ -380,7 +381,7 @@ book.glue_figure("fig-synthetic-latent-path", plots.image_grid(latent, interpola
 # first image of each row a melanoma probability of {glue:text}`p_mel_start` and
 # the last {glue:text}`p_mel_end`. That the images change smoothly says that the
 # generator's input space is smooth; that the classifier's probability changes
-# along the path says that the class embedding steers features the classifier
+# along the path says that the class input steers features the classifier
 # associates with melanoma. Neither says anything about how a nevus changes, or
 # whether it turns into a melanoma at all: most melanomas arise *de novo*, not
 # from a pre-existing nevus {cite:p}`pampena2017nevus`, and a morph between the

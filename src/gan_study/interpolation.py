@@ -9,18 +9,21 @@ through the model's *input space*:
 * a **latent interpolation** keeps the class fixed and moves the latent code ``z``
   along a great circle (spherical interpolation, which keeps the norm typical of a
   Gaussian code; White 2016);
-* a **label interpolation** keeps ``z`` fixed and moves the generator's learned class
-  embedding linearly from one class (e.g. ``nv``) to another (e.g. ``mel``). The
-  intermediate embeddings belong to no class; the images in between are whatever
+* a **label interpolation** keeps ``z`` fixed and moves the generator's class
+  input linearly from one class (e.g. ``nv``) to another (e.g. ``mel``). The
+  intermediate mixtures belong to no class; the images in between are whatever
   the network makes of them.
 
 Both are pictures of the model, not of a disease.
 
-The conditional generator of :func:`gan_study.models.cdcgan` embeds the label with
-an ``Embedding`` layer, concatenates it with ``z`` and runs a chain of layers. The
-functions here reach that embedding, so that fractional "labels" can be fed to the
-rest of the chain; :func:`generate_from_embedding` reproduces the generator exactly
-for the embedding of an integer label (a unit test checks it).
+The conditional generator of :func:`gan_study.models.cdcgan` takes its class
+through learned per-class parameters that are linear in a one-hot label: the
+rows of an ``Embedding`` layer (joined to ``z``) and, with ``conditional_bn``,
+the per-class gains and biases of its :class:`~gan_study.models.ClassAffine`
+layers. :func:`generate_from_class_weights` runs the generator for any mixture
+of classes ``w`` (a row of class weights summing to one), replacing each of
+those per-class parameters by its ``w``-weighted mean; for a one-hot ``w`` it
+reproduces the generator (a unit test checks it).
 
 References
 ----------
@@ -31,8 +34,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from gan_study.data import to_uint8
 
-def _parts(generator):
+
+def _chain(generator):
+    """The generator's ``Embedding`` layer and the layers after its ``Concatenate``."""
     import keras
 
     layers = list(generator.layers)
@@ -46,48 +52,60 @@ def _parts(generator):
     return layers[emb[0]], layers[cat[0] + 1 :]
 
 
-def label_embedding(generator, labels) -> np.ndarray:
-    """The generator's learned embedding of integer class labels, shape (N, e)."""
-    emb, _ = _parts(generator)
-    return np.asarray(emb(np.asarray(labels, dtype=np.int32)))
+def class_mixture(label_a: int, label_b: int, t, num_classes: int) -> np.ndarray:
+    """Class weights ``(1 - t) * onehot(label_a) + t * onehot(label_b)``, shape (T, K)."""
+    t = np.asarray(t, dtype=np.float32).reshape(-1, 1)
+    eye = np.eye(num_classes, dtype=np.float32)
+    return (1 - t) * eye[label_a] + t * eye[label_b]
 
 
-def generate_from_embedding(generator, z, embeddings) -> np.ndarray:
-    """Run the conditional generator from ``z`` and arbitrary class embeddings.
+def generate_from_class_weights(generator, z, weights) -> np.ndarray:
+    """Run the conditional generator for ``z`` and a mixture of classes per image.
 
     Parameters
     ----------
     generator : keras.Model
         A conditional generator built by :func:`gan_study.models.cdcgan`.
     z : array_like, shape (N, latent_dim)
-    embeddings : array_like, shape (N, e)
-        Class embeddings (e.g. mixtures of two rows of :func:`label_embedding`).
+    weights : array_like, shape (N, num_classes)
+        Class weights of each image (one-hot for a class; e.g.
+        :func:`class_mixture` for a path between two). Every per-class
+        parameter of the generator (embedding rows, batch-norm gains and
+        biases) is replaced by its weighted mean.
 
     Returns
     -------
     numpy.ndarray, uint8, shape (N, S, S, 3)
+
+    Raises
+    ------
+    ValueError
+        For a generator that is not a label-embedding conditional one, or
+        arrays of the wrong shapes.
     """
     import keras
 
     from gan_study.data import to_uint8
+    from gan_study.models import ClassAffine
 
-    _, chain = _parts(generator)
+    embedding, chain = _chain(generator)
     z = np.asarray(z, dtype=np.float32)
-    e = np.asarray(embeddings, dtype=np.float32)
-    if z.ndim != 2 or e.ndim != 2 or len(z) != len(e):
+    w = np.asarray(weights, dtype=np.float32)
+    if z.ndim != 2 or w.ndim != 2 or len(z) != len(w) or w.shape[1] != embedding.input_dim:
         raise ValueError(
-            f"z and embeddings must be (N, d) arrays of equal N, got {z.shape}, {e.shape}"
+            f"z must be (N, d) and weights (N, {embedding.input_dim}) with equal N, "
+            f"got {z.shape} and {w.shape}"
         )
-    x = keras.ops.concatenate([z, e], axis=-1)
+    x = keras.ops.concatenate([z, w @ np.asarray(embedding.embeddings)], axis=-1)
     for layer in chain:
-        x = layer(x, training=False) if _takes_training(layer) else layer(x)
+        if isinstance(layer, ClassAffine):
+            gain = (w @ np.asarray(layer.gain))[:, None, None, :]
+            x = x * gain + (w @ np.asarray(layer.bias))[:, None, None, :]
+        elif isinstance(layer, keras.layers.BatchNormalization | keras.layers.Dropout):
+            x = layer(x, training=False)
+        else:
+            x = layer(x)
     return to_uint8(np.asarray(x))
-
-
-def _takes_training(layer) -> bool:
-    import keras
-
-    return isinstance(layer, keras.layers.BatchNormalization | keras.layers.Dropout)
 
 
 def slerp(a, b, t) -> np.ndarray:
@@ -115,7 +133,10 @@ def slerp(a, b, t) -> np.ndarray:
 
 
 def label_path(generator, z, label_a: int, label_b: int, steps: int) -> np.ndarray:
-    """Images along a straight line between two class embeddings, for one fixed ``z``.
+    """Images along a straight line between two classes, for one fixed ``z``.
+
+    The class weights move in equal steps from ``label_a`` to ``label_b``
+    (:func:`class_mixture`, :func:`generate_from_class_weights`).
 
     Returns
     -------
@@ -123,11 +144,10 @@ def label_path(generator, z, label_a: int, label_b: int, steps: int) -> np.ndarr
     """
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}")
-    ea, eb = label_embedding(generator, [label_a, label_b])
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    emb = (1 - t) * ea + t * eb
+    embedding, _ = _chain(generator)
+    weights = class_mixture(label_a, label_b, np.linspace(0.0, 1.0, steps), embedding.input_dim)
     zz = np.repeat(np.asarray(z, dtype=np.float32).reshape(1, -1), steps, axis=0)
-    return generate_from_embedding(generator, zz, emb)
+    return generate_from_class_weights(generator, zz, weights)
 
 
 def latent_path(generator, z_a, z_b, label: int, steps: int) -> np.ndarray:
@@ -139,6 +159,7 @@ def latent_path(generator, z_a, z_b, label: int, steps: int) -> np.ndarray:
     """
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}")
+    _chain(generator)  # a conditional generator, or a clear error
     zz = slerp(z_a, z_b, np.linspace(0.0, 1.0, steps)).astype(np.float32)
-    emb = np.repeat(label_embedding(generator, [label]), steps, axis=0)
-    return generate_from_embedding(generator, zz, emb)
+    labels = np.full(steps, label, dtype=np.int32)
+    return to_uint8(np.asarray(generator([zz, labels], training=False)))
