@@ -155,12 +155,10 @@ def heldout_frechet(
             )
     held = [np.asarray(heldout)[i] for i in held_idx]
     floor = [metrics.frechet_distance(reference[i], h) for i, h in zip(ref_idx, held, strict=False)]
-    out_candidates = {}
-    for name, feats in candidates.items():
-        idx = candidate_subsets(len(feats), size, name, repeats=repeats, seed=seed)
-        out_candidates[name] = _summary(
-            [metrics.frechet_distance(feats[i], h) for i, h in zip(idx, held, strict=False)]
-        )
+    out_candidates = {
+        name: candidate_frechet(heldout, feats, size, name, repeats=repeats, seed=seed)
+        for name, feats in candidates.items()
+    }
     for name, feats in aligned.items():
         out_candidates[name] = _summary(
             [metrics.frechet_distance(feats[i], h) for i, h in zip(ref_idx, held, strict=False)]
@@ -193,3 +191,47 @@ def heldout_subsets(n: int, n_heldout: int, n_reference: int, *, repeats=REPEATS
 def candidate_subsets(n_candidate: int, size: int, name: str, *, repeats=REPEATS, seed=0):
     """The disjoint subsets :func:`heldout_frechet` draws from the candidate ``name``."""
     return disjoint_subsets(n_candidate, size, repeats, seed, f"candidate:{name}")
+
+
+def candidate_frechet(
+    heldout: np.ndarray,
+    candidate: np.ndarray,
+    size: int,
+    name: str = "generated",
+    *,
+    repeats: int = REPEATS,
+    seed: int = 0,
+) -> dict:
+    """The FD of one candidate in :func:`heldout_frechet`, without computing the floor again.
+
+    Parameters
+    ----------
+    heldout : ndarray, shape (H, d)
+        Features of the held-out real images.
+    candidate : ndarray, shape (M, d)
+        The candidate's features (at least ``repeats * size`` rows).
+    size : int
+        N, the ``n`` of :func:`heldout_frechet`'s result (or of :func:`heldout_subsets`).
+    name : str, default "generated"
+        The candidate's name, which seeds its subsets.
+    repeats, seed : int
+
+    Returns
+    -------
+    dict
+        ``mean``, ``std`` and ``values``, as under ``candidates[name]`` of
+        :func:`heldout_frechet` with the same arguments.
+    """
+    if len(candidate) < size * repeats:
+        raise ValueError(
+            f"candidate {name!r} has {len(candidate)} rows; the protocol needs {size * repeats}"
+        )
+    held_idx = disjoint_subsets(len(heldout), size, repeats, seed, "heldout")
+    idx = candidate_subsets(len(candidate), size, name, repeats=repeats, seed=seed)
+    heldout = np.asarray(heldout)
+    return _summary(
+        [
+            metrics.frechet_distance(candidate[i], heldout[h])
+            for i, h in zip(idx, held_idx, strict=False)
+        ]
+    )

@@ -64,3 +64,13 @@ def test_bad_samples_are_refused():
         heldout.heldout_frechet(test, train, 300, aligned={"x": train[:10]})
     with pytest.raises(ValueError, match="candidate 'g' has 30 rows; the protocol needs 300"):
         heldout.heldout_frechet(test, train, 300, candidates={"g": train[:30]})
+
+
+def test_candidate_frechet_is_the_candidate_of_heldout_frechet():
+    rng = np.random.default_rng(0)
+    held, ref, cand = rng.normal(size=(60, 4)), rng.normal(size=(70, 4)), rng.normal(1, 1, (50, 4))
+    full = heldout.heldout_frechet(held, ref, 40, candidates={"g": cand}, repeats=2, seed=3)
+    alone = heldout.candidate_frechet(held, cand, full["n"], "g", repeats=2, seed=3)
+    assert alone == full["candidates"]["g"]
+    with pytest.raises(ValueError, match="needs 40"):
+        heldout.candidate_frechet(held, cand[:30], 20, "g", repeats=2, seed=3)
