@@ -18,6 +18,15 @@ Every number comes with what it needs to be read:
   only be judged against that floor, never against 0. Memorisation, by its
   nature, is measured against the training images.
 
+The real side is computed once: a :class:`gan_study.reference.Reference`
+holds the real features and the floors of one data split, extractor, ``n``
+and seed, built by :func:`gan_study.reference.build_reference` and passed in
+(``reference=``, or a dict of them to :func:`evaluate_run` for a grid of
+runs). Each metric family is a small block (:func:`fd_block`,
+:func:`kid_block`, ...) that puts the generated images' value beside the
+floor it reads from the reference; :func:`compose` assembles them into
+``metrics.json``.
+
 Memorisation results are proxies (distances and a three-sample test), not
 membership-inference or privacy guarantees; the returned dictionary says so.
 
@@ -29,22 +38,29 @@ are importable from here too.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from gan_study import classifier as classifier_mod
 from gan_study import heldout, memorisation, metrics, model_card, store
+from gan_study import reference as reference_mod
 from gan_study.data import CLASS_NAMES
 from gan_study.evaluation_inputs import CODE_MODULES as CODE_MODULES
-from gan_study.evaluation_inputs import extractor_id, json_ready, labels_like, run_inputs
+from gan_study.evaluation_inputs import (
+    extractor_id,
+    json_ready,
+    labels_like,
+    read_cached,
+    run_inputs,
+)
 from gan_study.ladder import LADDER_FILE as LADDER_FILE
 from gan_study.ladder import corruption_references as corruption_references
 from gan_study.learning_curve import CURVE_FILE as CURVE_FILE
 from gan_study.learning_curve import learning_curve as learning_curve
+from gan_study.reference import Reference, build_reference
 
 #: Version of the metrics.json layout; a file with another version is recomputed.
 SCHEMA_VERSION = 3
@@ -57,40 +73,275 @@ PROXY_NOTE = (
 )
 
 
-_REAL_SIDE: dict = {}  # real-versus-real values, shared by the runs of one evaluation grid
-_REAL_SIDE_SIZE = 32
-
-
-def _real_side(key: tuple, compute):
-    """``compute()``, remembered under ``key`` for later runs in this process.
-
-    The floors of :func:`evaluate_images` compare real images with real images;
-    they depend on the data, the classifier, the sample size and the seed, not
-    on the generator, so a grid of runs computes each of them once.
-    """
-    if key not in _REAL_SIDE:
-        while len(_REAL_SIDE) >= _REAL_SIDE_SIZE:
-            _REAL_SIDE.pop(next(iter(_REAL_SIDE)))
-        _REAL_SIDE[key] = compute()
-    return _REAL_SIDE[key]
-
-
 def _drop_arrays(d: dict, keys: tuple[str, ...]) -> dict:
     return {k: v for k, v in d.items() if k not in keys}
 
 
-def _mean_records(rows) -> list[dict]:
-    """Column-wise means of tuples of dicts: one dict per position, numbers averaged."""
-    rows = list(rows)
-    return [
+@dataclass(frozen=True, eq=False)
+class Generated:
+    """The generated sample one evaluation scores, with what the extractor sees in it.
+
+    Attributes
+    ----------
+    images : ndarray, shape (N, S, S, 3), uint8
+    labels : ndarray, shape (N,), or None
+        The labels a conditional generator was asked for.
+    features : ndarray, shape (N, d)
+        The extractor's features of ``images``.
+    predictions : ndarray, shape (N,)
+        The extractor's predicted class of each image.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray | None
+    features: np.ndarray
+    predictions: np.ndarray
+
+
+def generated_sample(fake_images, fake_labels, data, clf, *, n: int) -> Generated:
+    """The first ``n`` generated images (and labels), checked, with their features.
+
+    Raises
+    ------
+    ValueError
+        The images are not uint8 ``(N, S, S, 3)`` of the real data's size,
+        ``n`` is below 10, or there is not one label per image.
+    """
+    fake = np.asarray(fake_images)
+    if fake.ndim != 4 or fake.dtype != np.uint8:
+        raise ValueError(f"fake_images must be uint8 (N, S, S, 3), got {fake.dtype} {fake.shape}")
+    if fake.shape[1:] != data.train.images.shape[1:]:
+        raise ValueError(
+            f"generated images are {fake.shape[1:]} but the real data are "
+            f"{data.train.images.shape[1:]}: evaluate with the run's image_size"
+        )
+    if n < 10:
+        raise ValueError(f"n must be >= 10, got {n}")
+    fake = fake[:n]
+    if fake_labels is not None:
+        fake_labels = np.asarray(fake_labels).ravel()[:n]
+        if fake_labels.shape[0] != fake.shape[0]:
+            raise ValueError("fake_labels must have one entry per generated image")
+    return Generated(fake, fake_labels, clf.features(fake), clf.predict(fake))
+
+
+# ------------------------------------- one block per metric family: value beside floor
+def feature_extractor_block(gen: Generated, ref: Reference) -> dict:
+    """The extractor's name, feature size and scores on the held-out test split."""
+    scores = ref.classifier_scores
+    return {
+        "name": ref.extractor,
+        "layer": "features (penultimate, ReLU)",
+        "dim": int(gen.features.shape[1]),
+        "test_accuracy": scores["accuracy"],
+        "test_balanced_accuracy": scores["balanced_accuracy"],
+        "test_macro_auc": scores["macro_auc"],
+    }
+
+
+def fd_block(gen: Generated, ref: Reference) -> dict:
+    """Held-out FD of the generated features beside its floor (:mod:`gan_study.heldout`)."""
+    floor = ref.floors["fd"]
+    value = heldout.candidate_frechet(
+        ref.features["classifier"].test,
+        gen.features,
+        floor["n"],
+        repeats=floor["repeats"],
+        seed=ref.seed,
+    )
+    return {
+        "n": floor["n"],
+        "value": value["mean"],
+        "std": value["std"],
+        "values": value["values"],
+        "floor": floor["floor"]["mean"],
+        "floor_std": floor["floor"]["std"],
+        "floor_values": floor["floor"]["values"],
+        "repeats": floor["repeats"],
+        "definition": floor["definition"],
+    }
+
+
+def fd_inf_block(gen: Generated, ref: Reference) -> dict:
+    """FD∞ against all test features, beside the training features' FD∞."""
+    value = reference_mod.fd_inf(gen.features, ref.features["classifier"].test, seed=ref.seed)
+    floor = ref.floors["fd_inf"]
+    return {
+        "value": value["fd_inf"],
+        "floor": floor["fd_inf"],
+        "ns": value["ns"],
+        "fd_at_n": value["fd_at_n"],
+        "floor_ns": floor["ns"],
+        "floor_fd_at_n": floor["fd_at_n"],
+        "definition": (
+            "intercept of FD(N) against 1/N (Chong & Forsyth 2020), vs all test features; "
+            "floor: the training features"
+        ),
+    }
+
+
+def kid_block(gen: Generated, ref: Reference) -> dict:
+    """KID(generated, test) beside KID(training, test)."""
+    value = reference_mod.kid(
+        gen.features,
+        ref.features["classifier"].test,
+        n_eff=ref.n_eff,
+        subsets=ref.settings["kid_subsets"],
+        seed=ref.seed,
+    )
+    floor = ref.floors["kid"]
+    return {
+        **value,
+        "floor": floor["mean"],
+        "floor_std": floor["std"],
+        "definition": "KID(generated, test); floor: KID(training, test)",
+    }
+
+
+def neighbourhood_blocks(gen: Generated, ref: Reference) -> tuple[dict, dict]:
+    """Precision/recall and density/coverage against the FD's test subsets, beside their floors."""
+    size, test_idx, _ = ref.subsets
+    repeats = ref.settings["fd_repeats"]
+    fake_idx = heldout.candidate_subsets(
+        len(gen.features), size, "generated", repeats=repeats, seed=ref.seed
+    )
+    pr, dc = reference_mod.neighbourhood(
+        gen.features, ref.features["classifier"].test, test_idx, fake_idx
+    )
+    pr_floor, dc_floor = ref.floors["precision_recall"], ref.floors["density_coverage"]
+    common = {
+        "n": size,
+        "repeats": int(repeats),
+        "definition": "against the held-out test subsets of the FD; mean over repeats",
+    }
+    return (
         {
-            key: float(np.mean([row[i][key] for row in rows]))
-            if isinstance(rows[0][i][key], (float, np.floating))
-            else rows[0][i][key]
-            for key in rows[0][i]
-        }
-        for i in range(len(rows[0]))
-    ]
+            **pr,
+            "floor_precision": pr_floor["precision"],
+            "floor_recall": pr_floor["recall"],
+            **common,
+        },
+        {
+            **dc,
+            "floor_density": dc_floor["density"],
+            "floor_coverage": dc_floor["coverage"],
+            **common,
+        },
+    )
+
+
+def class_agreement_block(gen: Generated, ref: Reference) -> list[dict] | None:
+    """A conditional generator's class agreement, per class (``None`` when unconditional)."""
+    if gen.labels is None:
+        return None
+    table = metrics.class_agreement(
+        gen.labels, gen.predictions, ref.data.test.labels, ref.test_predictions, CLASS_NAMES
+    )
+    return table.to_dict(orient="records")
+
+
+def nearest_real_block(gen: Generated, ref: Reference, nearest: np.ndarray) -> dict:
+    """The report's SSIM and pixel accuracy to the nearest training image, beside the
+    same for held-out images; ``nearest`` is each image's nearest training image."""
+    near = reference_mod.nearest_real(gen.images, ref.train_images, nearest_index=nearest)
+    floor = ref.floors["nearest_real"]
+    return {
+        **_drop_arrays(near, ("ssim", "pixel_accuracy", "nearest_index")),
+        "floor_ssim_mean": floor["ssim_mean"],
+        "floor_pixel_accuracy_mean": floor["pixel_accuracy_mean"],
+        "floor_n": floor["n"],
+    }
+
+
+def diversity_block(gen: Generated, ref: Reference) -> dict:
+    """Mean pairwise SSIM of the generated images beside that of the training images."""
+    fake = reference_mod.diversity(gen.images, pairs=ref.settings["diversity_pairs"], seed=ref.seed)
+    real = ref.floors["diversity"]
+    return {
+        "fake_ssim_mean": fake["mean"],
+        "fake_ssim_std": fake["std"],
+        "real_ssim_mean": real["mean"],
+        "real_ssim_std": real["std"],
+        "n_pairs": fake["n_pairs"],
+        "definition": "mean SSIM over random pairs of distinct images; higher = less diverse",
+    }
+
+
+def _ct(train: np.ndarray, test: np.ndarray, fake: np.ndarray, cells: int, seed: int) -> dict:
+    """C_T, or why it is unavailable (too few generated images per cell: said, not guessed)."""
+    try:
+        return metrics.data_copying_ct(train, test, fake, n_cells=cells, seed=seed)
+    except ValueError as exc:
+        return {"ct": None, "n_cells": cells, "unavailable": str(exc)}
+
+
+def memorisation_blocks(gen: Generated, ref: Reference, distances: dict, ct_cells: int) -> dict:
+    """The memorisation proxies: distance ratios, C_T and their class-by-class view.
+
+    ``distances`` holds :func:`gan_study.metrics.memorization_distances` in
+    pixels (0-1) and in features, as ``pixel`` and ``features``.
+    """
+    train, test, fake = ref.train_images, ref.data.test.images, gen.images
+    feats = ref.features["classifier"]
+    flat = [x.reshape(len(x), -1) / 255.0 for x in (train, test, fake)]
+    ct = _ct(feats.gan_train, feats.test, gen.features, ct_cells, ref.seed)
+    ct_pixel = _ct(*flat, ct_cells, ref.seed)
+    # requested classes, or the judge's for an unconditional generator
+    classes = gen.labels if gen.labels is not None else gen.predictions
+    by_class = {
+        space: memorisation.per_class_memorisation(
+            mem["fake_distances"],
+            classes,
+            mem["heldout_distances"],
+            ref.data.test.labels,
+            CLASS_NAMES,
+        ).to_dict(orient="records")
+        for space, mem in distances.items()
+    }
+    arrays = ("fake_distances", "fake_nearest", "heldout_distances")
+    return {
+        "memorization": {
+            **{space: _drop_arrays(mem, arrays) for space, mem in distances.items()},
+            "definition": (
+                "median L2 distance of generated images to their nearest training image, "
+                "divided by the same for held-out test images; << 1 suggests copying"
+            ),
+        },
+        "data_copying": {**ct, "space": "classifier features"},
+        "data_copying_pixel": {**ct_pixel, "space": "pixels (0-1)"},
+        "memorization_by_class": {
+            **by_class,
+            "classes": "requested" if gen.labels is not None else "predicted by the classifier",
+            "definition": (
+                "per class: median nearest-training distance of generated over held-out images; "
+                "shares closer than the 1st/5th percentile of all held-out distances; "
+                "single-cell Z_U (Meehan et al. 2020)"
+            ),
+        },
+    }
+
+
+def inception_block(gen: Generated, ref: Reference) -> dict:
+    """Held-out FID and KID in Inception features beside their floors, only with local weights."""
+    status = ref.inception
+    out = {"available": status["available"], "reason": status["reason"]}
+    if not status["available"]:
+        return out
+    i_fake = metrics.inception_features(gen.images, status["path"])
+    i_test = ref.features["inception"].test
+    floor = ref.floors["inception"]
+    fid = heldout.candidate_frechet(
+        i_test, i_fake, floor["fid"]["n"], repeats=floor["fid"]["repeats"], seed=ref.seed
+    )
+    out.update(
+        n=floor["fid"]["n"],
+        fid=fid["mean"],
+        fid_floor=floor["fid"]["floor"]["mean"],
+        kid=metrics.kid(i_fake, i_test, subset_size=min(1000, ref.n_eff), seed=ref.seed),
+        kid_floor=floor["kid"],
+        weights=status["path"],
+    )
+    return out
 
 
 def evaluate_images(
@@ -107,6 +358,7 @@ def evaluate_images(
     diversity_pairs: int = 500,
     ct_cells: int = 5,
     inception_weights: str | os.PathLike | None = None,
+    reference: Reference | None = None,
 ) -> dict:
     """Every metric of the study for one set of generated images.
 
@@ -136,6 +388,12 @@ def evaluate_images(
     inception_weights : path, optional
         Local ImageNet InceptionV3 weights; default: the Keras cache. Never
         downloaded; without them ``inception`` says why it is unavailable.
+    reference : gan_study.reference.Reference, optional
+        The real features and floors, from :func:`gan_study.reference.build_reference`
+        with the same ``data``, ``clf``, ``train_images``, settings, ``seed`` and
+        number of images; pass one to score several generators against it.
+        Default: built here (and then ``train_images`` and
+        ``inception_weights`` are used).
 
     Returns
     -------
@@ -149,259 +407,73 @@ def evaluate_images(
         value next to its real-versus-real ``floor`` (held-out test images in
         place of generated ones).
     """
-    fake = np.asarray(fake_images)
-    if fake.ndim != 4 or fake.dtype != np.uint8:
-        raise ValueError(f"fake_images must be uint8 (N, S, S, 3), got {fake.dtype} {fake.shape}")
-    if fake.shape[1:] != data.train.images.shape[1:]:
-        raise ValueError(
-            f"generated images are {fake.shape[1:]} but the real data are "
-            f"{data.train.images.shape[1:]}: evaluate with the run's image_size"
-        )
-    if n < 10:
-        raise ValueError(f"n must be >= 10, got {n}")
-    fake = fake[:n]
-    if fake_labels is not None:
-        fake_labels = np.asarray(fake_labels).ravel()[:n]
-        if fake_labels.shape[0] != fake.shape[0]:
-            raise ValueError("fake_labels must have one entry per generated image")
-    train = data.train.images if train_images is None else np.asarray(train_images)
-    test, test_labels = data.test.images, data.test.labels
-    rng = np.random.default_rng(seed)
-
-    clf_scores = classifier_mod.evaluate(clf, data.test)
-    f_fake = clf.features(fake)
-    f_train = clf.features(data.train.images)
-    f_gan_train = f_train if train_images is None else clf.features(train)
-    f_test = clf.features(test)
-    n_eff = int(min(n, len(fake), len(test), len(f_train)))
-    train_digest = hashlib.blake2b(np.ascontiguousarray(train).data, digest_size=16).hexdigest()
-    real_key = (id(clf), clf.name, data.source, data.split, data.image_size, len(test))
-    real_key += (train.shape, train_digest, len(fake), n_eff, seed)
-
-    # --- distribution distances to the held-out test images, beside the floor
-    # (training images against the same test images): gan_study.heldout
-    fd = heldout.heldout_frechet(
-        f_test, f_train, n_eff, candidates={"generated": f_fake}, repeats=fd_repeats, seed=seed
-    )
-    size, test_idx, train_idx = heldout.heldout_subsets(
-        n_eff, len(f_test), len(f_train), repeats=fd_repeats, seed=seed
-    )
-    fake_idx = heldout.candidate_subsets(
-        len(f_fake), size, "generated", repeats=fd_repeats, seed=seed
-    )
-    fd_inf = metrics.frechet_distance_infinity(f_fake, f_test, seed=seed)
-    fd_inf_floor = _real_side(
-        real_key + ("fd_inf",),
-        lambda: metrics.frechet_distance_infinity(f_train, f_test, seed=seed),
-    )
-    kid = metrics.kid(
-        f_fake, f_test, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
-    )
-    kid_floor = _real_side(
-        real_key + ("kid", kid_subsets),
-        lambda: metrics.kid(
-            f_train, f_test, n_subsets=kid_subsets, subset_size=min(1000, n_eff), seed=seed
-        ),
-    )
-    # precision/recall and density/coverage per repeat, against the same test subsets
-    pr, pr_floor, dc, dc_floor = _mean_records(
-        (
-            metrics.precision_recall(f_test[t], f_fake[f], k=3),
-            metrics.precision_recall(f_test[t], f_train[r], k=3),
-            metrics.density_coverage(f_test[t], f_fake[f], k=5),
-            metrics.density_coverage(f_test[t], f_train[r], k=5),
-        )
-        for t, f, r in zip(test_idx, fake_idx, train_idx, strict=False)
-    )
-
-    # --- conditional models: does the classifier see the intended class?
-    agreement = None
-    if fake_labels is not None:
-        table = metrics.class_agreement(
-            fake_labels, clf.predict(fake), test_labels, clf.predict(test), CLASS_NAMES
-        )
-        agreement = table.to_dict(orient="records")
-
-    # --- memorisation proxies, in pixel space (0-1) and in classifier features
-    mem_pix = metrics.memorization_distances(fake / 255.0, train / 255.0, test / 255.0)
-    mem_feat = metrics.memorization_distances(f_fake, f_gan_train, f_test)
-    mem_arrays = ("fake_distances", "fake_nearest", "heldout_distances")
-    try:
-        ct = metrics.data_copying_ct(f_gan_train, f_test, f_fake, n_cells=ct_cells, seed=seed)
-    except ValueError as exc:  # too few generated images per cell: say so, do not guess
-        ct = {"ct": None, "n_cells": ct_cells, "unavailable": str(exc)}
-    # --- memorisation class by class (requested classes, or the judge's for an
-    # unconditional generator), in pixels and in features; C_T in both spaces
-    fake_classes = fake_labels if fake_labels is not None else clf.predict(fake)
-    by_class = {
-        space: memorisation.per_class_memorisation(
-            mem["fake_distances"], fake_classes, mem["heldout_distances"], test_labels, CLASS_NAMES
-        ).to_dict(orient="records")
-        for space, mem in (("pixel", mem_pix), ("features", mem_feat))
-    }
-    try:
-        ct_pixel = metrics.data_copying_ct(
-            train.reshape(len(train), -1) / 255.0,
-            test.reshape(len(test), -1) / 255.0,
-            fake.reshape(len(fake), -1) / 255.0,
-            n_cells=ct_cells,
+    gen = generated_sample(fake_images, fake_labels, data, clf, n=n)
+    settings = {"fd_repeats": fd_repeats, "kid_subsets": kid_subsets}
+    settings["diversity_pairs"] = diversity_pairs
+    if reference is None:
+        reference = build_reference(
+            data,
+            clf,
+            n=len(gen.images),
             seed=seed,
+            train_images=train_images,
+            inception_weights=inception_weights,
+            **settings,
         )
-    except ValueError as exc:
-        ct_pixel = {"ct": None, "n_cells": ct_cells, "unavailable": str(exc)}
-    pairs = metrics.closest_pairs(
-        fake, train, n=8, nearest=(mem_pix["fake_distances"], mem_pix["fake_nearest"])
-    )
+    reference.check(n=len(gen.images), seed=seed, extractor=clf.name, **settings)
+    return compose(gen, reference, n=n, ct_cells=ct_cells)
 
-    # --- the original report's image metrics, against the GAN's training images
-    test_sub_idx = rng.choice(len(test), n_eff, replace=False)
-    test_sub = test[test_sub_idx]
-    near = metrics.nearest_real_similarity(fake, train, nearest_index=mem_pix["fake_nearest"])
-    near_floor = _real_side(
-        real_key + ("nearest_real",),
-        lambda: metrics.nearest_real_similarity(test_sub, train),
-    )
-    arrays = ("ssim", "pixel_accuracy", "nearest_index")
-    div_fake = metrics.ssim_diversity(fake, n_pairs=diversity_pairs, seed=seed)
-    div_real = _real_side(
-        real_key + ("diversity", diversity_pairs),
-        lambda: metrics.ssim_diversity(train, n_pairs=diversity_pairs, seed=seed),
-    )
 
-    # --- colour
-    rgb = {
-        "fake": metrics.rgb_stats(fake, fake_labels, CLASS_NAMES).to_dict(orient="records"),
-        "real_train": metrics.rgb_stats(train).to_dict(orient="records"),
+def compose(gen: Generated, ref: Reference, *, n: int, ct_cells: int) -> dict:
+    """The ``metrics.json`` dictionary of :func:`evaluate_images`, block by block."""
+    train, test = ref.train_images, ref.data.test.images
+    distances = {
+        "pixel": metrics.memorization_distances(gen.images / 255.0, train / 255.0, test / 255.0),
+        "features": metrics.memorization_distances(
+            gen.features, ref.features["classifier"].gan_train, ref.features["classifier"].test
+        ),
     }
-
-    # --- Inception, only with weights already on the machine
-    status = metrics.inception_weights_status(inception_weights)
-    inception = {"available": status["available"], "reason": status["reason"]}
-    if status["available"]:
-        # the held-out protocol, on the training images its subsets use
-        i_fake = metrics.inception_features(fake, status["path"])
-        i_train = metrics.inception_features(data.train.images[train_idx.ravel()], status["path"])
-        i_test = metrics.inception_features(test, status["path"])
-        fid = heldout.heldout_frechet(
-            i_test, i_train, n_eff, candidates={"generated": i_fake}, repeats=fd_repeats, seed=seed
-        )
-        inception.update(
-            n=fid["n"],
-            fid=fid["candidates"]["generated"]["mean"],
-            fid_floor=fid["floor"]["mean"],
-            kid=metrics.kid(i_fake, i_test, subset_size=min(1000, n_eff), seed=seed),
-            kid_floor=metrics.kid(i_train, i_test, subset_size=min(1000, n_eff), seed=seed),
-            weights=status["path"],
-        )
-
+    nearest = distances["pixel"]["fake_nearest"]
+    pr, dc = neighbourhood_blocks(gen, ref)
+    mem = memorisation_blocks(gen, ref, distances, ct_cells)
+    pairs = metrics.closest_pairs(
+        gen.images, train, n=8, nearest=(distances["pixel"]["fake_distances"], nearest)
+    )
     result = {
         "schema": SCHEMA_VERSION,
         "n": int(n),
-        "seed": int(seed),
-        "source": data.source,
-        "split": data.split,
-        "image_size": int(data.image_size),
-        "n_fake": int(len(fake)),
+        "seed": int(ref.seed),
+        "source": ref.data.source,
+        "split": ref.data.split,
+        "image_size": int(ref.data.image_size),
+        "n_fake": int(len(gen.images)),
         "n_train": int(len(train)),
         "n_heldout": int(len(test)),
         "heldout": "test split (real images never used for training)",
-        "feature_extractor": {
-            "name": clf.name,
-            "layer": "features (penultimate, ReLU)",
-            "dim": int(f_fake.shape[1]),
-            "test_accuracy": clf_scores["accuracy"],
-            "test_balanced_accuracy": clf_scores["balanced_accuracy"],
-            "test_macro_auc": clf_scores["macro_auc"],
-        },
-        "fd": {
-            "n": fd["n"],
-            "value": fd["candidates"]["generated"]["mean"],
-            "std": fd["candidates"]["generated"]["std"],
-            "values": fd["candidates"]["generated"]["values"],
-            "floor": fd["floor"]["mean"],
-            "floor_std": fd["floor"]["std"],
-            "floor_values": fd["floor"]["values"],
-            "repeats": fd["repeats"],
-            "definition": fd["definition"],
-        },
-        "fd_inf": {
-            "value": fd_inf["fd_inf"],
-            "floor": fd_inf_floor["fd_inf"],
-            "ns": fd_inf["ns"],
-            "fd_at_n": fd_inf["fd_at_n"],
-            "floor_ns": fd_inf_floor["ns"],
-            "floor_fd_at_n": fd_inf_floor["fd_at_n"],
-            "definition": (
-                "intercept of FD(N) against 1/N (Chong & Forsyth 2020), vs all test features; "
-                "floor: the training features"
-            ),
-        },
-        "kid": {
-            **kid,
-            "floor": kid_floor["mean"],
-            "floor_std": kid_floor["std"],
-            "definition": "KID(generated, test); floor: KID(training, test)",
-        },
-        "precision_recall": {
-            **pr,
-            "floor_precision": pr_floor["precision"],
-            "floor_recall": pr_floor["recall"],
-            "n": size,
-            "repeats": int(fd_repeats),
-            "definition": "against the held-out test subsets of the FD; mean over repeats",
-        },
-        "density_coverage": {
-            **dc,
-            "floor_density": dc_floor["density"],
-            "floor_coverage": dc_floor["coverage"],
-            "n": size,
-            "repeats": int(fd_repeats),
-            "definition": "against the held-out test subsets of the FD; mean over repeats",
-        },
-        "class_agreement": agreement,
-        "nearest_real": {
-            **_drop_arrays(near, arrays),
-            "floor_ssim_mean": near_floor["ssim_mean"],
-            "floor_pixel_accuracy_mean": near_floor["pixel_accuracy_mean"],
-            "floor_n": near_floor["n"],
-        },
-        "diversity": {
-            "fake_ssim_mean": div_fake["mean"],
-            "fake_ssim_std": div_fake["std"],
-            "real_ssim_mean": div_real["mean"],
-            "real_ssim_std": div_real["std"],
-            "n_pairs": div_fake["n_pairs"],
-            "definition": "mean SSIM over random pairs of distinct images; higher = less diverse",
-        },
-        "memorization": {
-            "pixel": _drop_arrays(mem_pix, mem_arrays),
-            "features": _drop_arrays(mem_feat, mem_arrays),
-            "definition": (
-                "median L2 distance of generated images to their nearest training image, "
-                "divided by the same for held-out test images; << 1 suggests copying"
-            ),
-        },
-        "data_copying": {**ct, "space": "classifier features"},
-        "data_copying_pixel": {**ct_pixel, "space": "pixels (0-1)"},
-        "memorization_by_class": {
-            **by_class,
-            "classes": "requested" if fake_labels is not None else "predicted by the classifier",
-            "definition": (
-                "per class: median nearest-training distance of generated over held-out images; "
-                "shares closer than the 1st/5th percentile of all held-out distances; "
-                "single-cell Z_U (Meehan et al. 2020)"
-            ),
-        },
+        "feature_extractor": feature_extractor_block(gen, ref),
+        "fd": fd_block(gen, ref),
+        "fd_inf": fd_inf_block(gen, ref),
+        "kid": kid_block(gen, ref),
+        "precision_recall": pr,
+        "density_coverage": dc,
+        "class_agreement": class_agreement_block(gen, ref),
+        "nearest_real": nearest_real_block(gen, ref, nearest),
+        "diversity": diversity_block(gen, ref),
+        **mem,
         "closest_pairs": pairs.to_dict(orient="records"),
-        "rgb": rgb,
-        "inception": inception,
+        "rgb": {
+            "fake": metrics.rgb_stats(gen.images, gen.labels, CLASS_NAMES).to_dict(
+                orient="records"
+            ),
+            "real_train": ref.floors["rgb"],
+        },
+        "inception": inception_block(gen, ref),
         "notes": PROXY_NOTE,
     }
     unavailable: dict[str, str] = {}
-    if ct.get("ct") is None:
-        unavailable["data_copying.ct"] = ct.get("unavailable", "not computed")
-    if ct_pixel.get("ct") is None:
-        unavailable["data_copying_pixel.ct"] = ct_pixel.get("unavailable", "not computed")
+    for name in ("data_copying", "data_copying_pixel"):
+        if result[name].get("ct") is None:
+            unavailable[f"{name}.ct"] = result[name].get("unavailable", "not computed")
     result = json_ready(result, unavailable)
     result["unavailable"] = unavailable
     return result
@@ -438,6 +510,7 @@ def evaluate_run(
     data_dir: str | os.PathLike | None = None,
     ema: bool = True,
     clf=None,
+    references: dict | None = None,
 ) -> dict:
     """Evaluate a finished training run and write ``run_dir/metrics.json``.
 
@@ -452,17 +525,19 @@ def evaluate_run(
     Parameters
     ----------
     run_dir : path-like
-    n : int, default 2000
-    seed : int, default 0
+    n, seed : int, default 2000 and 0
     data_dir : path-like, optional
         Data root (default ``$GAN_STUDY_DATA_DIR``).
     ema : bool, default True
         Evaluate the EMA generator (``generator_ema.keras``).
     clf : gan_study.classifier.Classifier, optional
-        The feature extractor and judge (for example one trained with the
-        notebook's ``classifier_epochs``); default: :func:`load_or_train`
-        with its defaults. A stored ``metrics.json`` is reused only if it
-        was computed with a classifier of the same name.
+        The feature extractor and judge (e.g. one trained with the notebook's
+        ``classifier_epochs``; default: :func:`load_or_train` with its defaults).
+        A stored ``metrics.json`` is reused only for a classifier of the same name.
+    references : dict, optional
+        :class:`gan_study.reference.Reference` objects by what they were built
+        for; the one this run needs is taken from it, or built and added. Pass
+        one dict to the runs of a grid to share the real side (default: none).
 
     Returns
     -------
@@ -484,57 +559,65 @@ def evaluate_run(
         The data under ``data_dir`` are not the data the run was trained on
         (their fingerprint differs from the one in ``config.json``).
     """
-    from gan_study import training
-
     run_dir = Path(run_dir)
     config, data, gan_train = run_inputs(run_dir, data_dir)
     generator_name = "generator_ema.keras" if ema else "generator.keras"
-    key = store.cache_key(
-        code=store.code_version(*CODE_MODULES),
-        inputs={
-            "generator": store.file_digest(training.generator_path(run_dir, ema=ema)),
-            "feature_extractor": extractor_id(clf, data),
-            "real": store.array_digest(
-                data.train.images, data.train.labels, data.test.images, data.test.labels
-            ),
-            "gan_train": store.array_digest(gan_train),
-        },
-        params={"schema": SCHEMA_VERSION, "n": n, "seed": seed, "generator": generator_name},
-    )
-    out_path = run_dir / METRICS_FILE
-    if out_path.is_file():
-        try:
-            cached = json.loads(out_path.read_text())
-        except json.JSONDecodeError:
-            cached = None  # a damaged file is recomputed and replaced
-        if isinstance(cached, dict) and cached.get("cache_key") == key:
-            if not (run_dir / model_card.CARD_FILE).is_file():
-                model_card.write_model_card(run_dir)
-            return cached
+    inputs = _run_key_inputs(run_dir, data, gan_train, clf, ema)
+    params = {"schema": SCHEMA_VERSION, "n": n, "seed": seed, "generator": generator_name}
+    key = store.cache_key(code=store.code_version(*CODE_MODULES), inputs=inputs, params=params)
+    cached = _stored_metrics(run_dir, key)
+    if cached is not None:
+        return cached
 
     fake, labels = generated_images(run_dir, data, n=n, seed=seed, ema=ema)
-    conditional = labels is not None
     if clf is None:
         clf = classifier_mod.load_or_train(data, **classifier_mod.DEFAULT_PARAMS)
+    subset = None if len(gan_train) == len(data.train.images) else gan_train
+    reference = _shared_reference(references, inputs, data, clf, min(n, len(fake)), seed, subset)
     result = evaluate_images(
-        fake,
-        labels,
-        data,
-        clf,
-        n=n,
-        seed=seed,
-        train_images=None if len(gan_train) == len(data.train.images) else gan_train,
+        fake, labels, data, clf, n=n, seed=seed, train_images=subset, reference=reference
     )
-    result.update(
-        run_dir=str(run_dir),
-        model=config.model,
-        conditional=conditional,
-        generator=generator_name,
-        cache_key=key,
-    )
-    store.atomic_write_json(out_path, result)
+    result.update(run_dir=str(run_dir), model=config.model, conditional=labels is not None)
+    result.update(generator=generator_name, cache_key=key)
+    store.atomic_write_json(run_dir / METRICS_FILE, result)
     model_card.write_model_card(run_dir)  # now with the measured metrics
     return result
+
+
+def _stored_metrics(run_dir: Path, key: str) -> dict | None:
+    """The run's ``metrics.json`` if its ``cache_key`` is ``key`` (a missing model
+    card is written again); ``None`` otherwise, also for a damaged file."""
+    cached = read_cached(run_dir / METRICS_FILE, key)
+    if cached is not None and not (run_dir / model_card.CARD_FILE).is_file():
+        model_card.write_model_card(run_dir)
+    return cached
+
+
+def _run_key_inputs(run_dir: Path, data, gan_train: np.ndarray, clf, ema: bool) -> dict:
+    """The inputs of a run's ``metrics.json`` key: generator file, extractor, real arrays."""
+    from gan_study import training
+
+    return {
+        "generator": store.file_digest(training.generator_path(run_dir, ema=ema)),
+        "feature_extractor": extractor_id(clf, data),
+        "real": store.array_digest(
+            data.train.images, data.train.labels, data.test.images, data.test.labels
+        ),
+        "gan_train": store.array_digest(gan_train),
+    }
+
+
+def _shared_reference(
+    references: dict | None, inputs: dict, data, clf, n: int, seed: int, train_images
+) -> Reference | None:
+    """The reference of ``references`` for these inputs, built and added when missing;
+    ``None`` without ``references`` (:func:`evaluate_images` then builds its own)."""
+    if references is None:
+        return None
+    key = (inputs["feature_extractor"], inputs["real"], inputs["gan_train"], n, seed)
+    if key not in references:
+        references[key] = build_reference(data, clf, n=n, seed=seed, train_images=train_images)
+    return references[key]
 
 
 def generated_images(run_dir, data, *, n: int, seed: int, ema: bool = True):

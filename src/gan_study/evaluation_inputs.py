@@ -27,6 +27,7 @@ from gan_study import store
 CODE_MODULES = (
     "evaluation",
     "evaluation_inputs",
+    "reference",
     "ladder",
     "learning_curve",
     "heldout",

@@ -211,8 +211,11 @@ def evaluate_grid(runs: pd.DataFrame, *, n: int, seed: int = 0, data_dir=None, c
         ``run_dir`` (Path) -> the evaluation dict.
     """
     extra = {} if clf is None else {"clf": clf}
+    references: dict = {}  # the real side, built once for the runs that share it
     return {
-        Path(run_dir): evaluation.evaluate_run(run_dir, n=n, seed=seed, data_dir=data_dir, **extra)
+        Path(run_dir): evaluation.evaluate_run(
+            run_dir, n=n, seed=seed, data_dir=data_dir, references=references, **extra
+        )
         for run_dir in runs["run_dir"]
     }
 

@@ -6,32 +6,15 @@ import json
 import types
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from gan_study import classifier, evaluation, evaluation_inputs
-from gan_study.data import LesionData, Split
-
-
-def _split(name, n, seed):
-    rng = np.random.default_rng(seed)
-    labels = rng.choice(7, n, p=[0.05, 0.05, 0.1, 0.02, 0.1, 0.65, 0.03])
-    base = rng.integers(0, 256, (n, 7, 7, 3))
-    images = np.repeat(np.repeat(base, 4, 1), 4, 2).astype(np.uint8)
-    return Split(name, images, labels, pd.DataFrame({"image_id": range(n)}))
+from gan_study.data.fixtures import toy_lesion_data, toy_split
 
 
 @pytest.fixture(scope="module")
 def toy():
-    data = LesionData(
-        _split("train", 300, 0),
-        _split("val", 40, 1),
-        _split("test", 120, 2),
-        source="toy",
-        split="toy",
-        image_size=28,
-        cache_path=None,
-    )
+    data = toy_lesion_data()
     model = classifier.build_model(28, 7, width=4)
     params = {
         "num_classes": 7,
@@ -53,7 +36,7 @@ def test_labels_like_follows_training_distribution():
 def test_evaluate_images_copies_vs_fresh(toy):
     data, clf = toy
     copies = data.train.images[:100]
-    fresh = _split("fresh", 100, 9).images
+    fresh = toy_split("fresh", 100, 9).images
     kw = dict(n=100, seed=0, fd_repeats=2, kid_subsets=5, diversity_pairs=20, ct_cells=2)
     res_copy = evaluation.evaluate_images(copies, data.train.labels[:100], data, clf, **kw)
     res_fresh = evaluation.evaluate_images(fresh, None, data, clf, **kw)
@@ -96,24 +79,23 @@ def test_evaluate_images_copies_vs_fresh(toy):
     assert "proxies" in res_copy["notes"]
 
 
-def test_real_side_values_are_shared_and_equal_to_fresh_ones(toy, monkeypatch):
+def test_a_shared_reference_gives_the_results_of_a_fresh_one(toy, monkeypatch):
     data, clf = toy
-    a, b = _split("a", 100, 11).images, _split("b", 100, 12).images
+    a, b = toy_split("a", 100, 11).images, toy_split("b", 100, 12).images
     kw = dict(n=100, seed=0, fd_repeats=2, kid_subsets=5, diversity_pairs=20, ct_cells=2)
-    evaluation._REAL_SIDE.clear()
-    evaluation.evaluate_images(a, None, data, clf, **kw)
-    remembered = evaluation.evaluate_images(b, None, data, clf, **kw)
-    evaluation._REAL_SIDE.clear()
+    fresh = evaluation.evaluate_images(b, None, data, clf, **kw)
+    settings = dict(fd_repeats=2, kid_subsets=5, diversity_pairs=20)
+    ref = evaluation.build_reference(data, clf, n=100, seed=0, **settings)
     calls = []
     kid = evaluation.metrics.kid
     monkeypatch.setattr(evaluation.metrics, "kid", lambda *a, **k: calls.append(1) or kid(*a, **k))
-    fresh = evaluation.evaluate_images(b, None, data, clf, **kw)
-    assert fresh == remembered
-    assert len(calls) == 2  # generated and floor
-    evaluation.evaluate_images(a, None, data, clf, **kw)
-    assert len(calls) == 3  # the floor is remembered: only the generated images' KID
+    assert evaluation.evaluate_images(b, None, data, clf, reference=ref, **kw) == fresh
+    evaluation.evaluate_images(a, None, data, clf, reference=ref, **kw)
+    assert len(calls) == 2  # the floor comes from the reference: only the generated images' KID
     evaluation.evaluate_images(a, None, data, clf, **{**kw, "seed": 1})
-    assert len(calls) == 5  # another seed, another floor
+    assert len(calls) == 4  # no reference given: one is built, floor included
+    with pytest.raises(ValueError, match="seed=0, 1"):
+        evaluation.evaluate_images(a, None, data, clf, reference=ref, **{**kw, "seed": 1})
 
 
 def test_evaluate_images_rejects_wrong_size(toy):
@@ -134,7 +116,7 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
     def generate(generator, n, seed, labels=None):
         calls["generate"] += 1
         assert labels is not None and len(labels) == n
-        return _split("g", n, 100 + seed).images
+        return toy_split("g", n, 100 + seed).images
 
     config = types.SimpleNamespace(
         source="toy", split="toy", image_size=28, model="cdcgan", max_train_images=None
@@ -207,6 +189,20 @@ def test_evaluate_run_writes_and_reuses_metrics(toy, tmp_path, monkeypatch):
     changed = classifier.Classifier(model=classifier.build_model(28, 7, width=4), params=clf.params)
     evaluation.evaluate_run(run, n=60, seed=2, clf=changed)
     assert calls["generate"] == 9
+    # runs that share data, extractor, n and seed share one reference when given a dict
+    shared: dict = {}
+    (run / "generator_ema.keras").write_bytes(b"weights v3")
+    alone = evaluation.evaluate_run(run, n=60, seed=2, clf=clf)
+    (run / "generator_ema.keras").write_bytes(b"weights v4")
+    first = evaluation.evaluate_run(run, n=60, seed=2, clf=clf, references=shared)
+    (run / "generator_ema.keras").write_bytes(b"weights v5")
+    second = evaluation.evaluate_run(run, n=60, seed=2, clf=clf, references=shared)
+    assert calls["generate"] == 12 and len(shared) == 1
+    assert list(shared.values())[0].seed == 2
+    for res in (first, second):
+        assert {k: v for k, v in res.items() if k != "cache_key"} == {
+            k: v for k, v in alone.items() if k != "cache_key"
+        }
     # by default the cached default classifier is used
     used = {}
 

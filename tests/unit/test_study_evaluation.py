@@ -14,7 +14,9 @@ from gan_study import evaluation
 def test_evaluate_run_reuses_metrics_only_for_the_same_classifier(tmp_path, monkeypatch):
     calls = []
 
-    def fake_evaluate_images(fake, labels, data, clf, *, n, seed, train_images=None):
+    def fake_evaluate_images(
+        fake, labels, data, clf, *, n, seed, train_images=None, reference=None
+    ):
         calls.append(clf.name)
         return {
             "schema": evaluation.SCHEMA_VERSION,

@@ -1,7 +1,9 @@
 """Tiny HAM10000-shaped folders, and a loopback Dataverse, for tests.
 
 Unit tests across the study need a :class:`~gan_study.data.LesionData` without
-the real data. :func:`write_tiny_ham10000` writes a folder laid out exactly
+the real data. :func:`toy_lesion_data` makes one in memory (random 28 px
+images of 7 x 7 colour blocks), for tests of what reads arrays only;
+:func:`write_tiny_ham10000` writes a folder laid out exactly
 like the HAM10000 distribution (metadata CSV, ``ISIC_*.jpg`` images, optional
 DermaMNIST split table) but filled with small random-colour JPEGs, so the whole
 loader runs on it in well under a second. Nothing it writes is real data.
@@ -31,6 +33,44 @@ from PIL import Image
 
 from gan_study.data.ham10000 import METADATA_FILE
 from gan_study.data.transfer import RemoteFile
+from gan_study.data.types import LesionData, Split
+
+#: Class shares of :func:`toy_split`, roughly HAM10000's (``nv`` the most frequent).
+TOY_CLASS_SHARES = (0.05, 0.05, 0.1, 0.02, 0.1, 0.65, 0.03)
+
+
+def toy_split(name: str, n: int, seed: int, class_shares=TOY_CLASS_SHARES) -> Split:
+    """``n`` random uint8 28 px images of 7 x 7 colour blocks, with random labels.
+
+    Parameters
+    ----------
+    name : str
+        The split's name.
+    n, seed : int
+        Number of images and the seed of their pixels and labels.
+    class_shares : sequence of 7 floats
+        The probability of each class label.
+    """
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(7, n, p=list(class_shares))
+    base = rng.integers(0, 256, (n, 7, 7, 3))
+    images = np.repeat(np.repeat(base, 4, 1), 4, 2).astype(np.uint8)
+    return Split(name, images, labels, pd.DataFrame({"image_id": range(n)}))
+
+
+def toy_lesion_data(
+    sizes: tuple[int, int, int] = (300, 40, 120),
+    seeds: tuple[int, int, int] = (0, 1, 2),
+    class_shares=TOY_CLASS_SHARES,
+) -> LesionData:
+    """A 28 px :class:`~gan_study.data.LesionData` of :func:`toy_split` train, val and test
+    splits with these sizes and seeds (``source`` and ``split`` are ``"toy"``)."""
+    train, val, test = (
+        toy_split(name, n, seed, class_shares)
+        for name, n, seed in zip(("train", "val", "test"), sizes, seeds, strict=True)
+    )
+    return LesionData(train, val, test, source="toy", split="toy", image_size=28, cache_path=None)
+
 
 DEFAULT_LESIONS: dict[str, list[int]] = {
     # per class, the number of images of each lesion (most lesions have one image)
