@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from gan_study import corruptions, heldout, paths, store
+from gan_study import corruptions, heldout, paths, reference, store
 from gan_study.evaluation_inputs import CODE_MODULES, classifier_id, read_cached
 
 #: File name of a cached :func:`corruption_references` result.
@@ -74,44 +74,43 @@ def corruption_references(
         raise ValueError("ladder is empty: give at least one (kind, level) corruption")
     if n < 10:
         raise ValueError(f"n must be >= 10, got {n}")
-    key = store.cache_key(
-        code=store.code_version(*CODE_MODULES),
-        inputs={
-            "feature_extractor": classifier_id(clf),
-            "real": store.array_digest(data.train.images, data.test.images),
-        },
-        params={"n": int(n), "seed": int(seed), "ladder": ladder, "repeats": int(fd_repeats)},
-    )
+    params = {"n": int(n), "seed": int(seed), "ladder": ladder, "repeats": int(fd_repeats)}
+    key = _ladder_key(data, clf, params)
     path = paths.cache_dir(cache_dir) / LADDER_FILE.format(key=key[:16])
     cached = read_cached(path, key)
     if cached is not None:
         return cached
-    f_train = clf.features(data.train.images)
-    f_test = clf.features(data.test.images)
-    n_eff = int(min(n, len(f_test), len(f_train)))
+    real = reference.real_features(clf, data)
+    n_eff = int(min(n, len(real.test), len(real.train)))
     labels = [corruptions.label(kind, level) for kind, level in ladder]
     aligned = {
         label: clf.features(corruptions.corrupt(data.train.images, kind, level, seed=seed))
         for label, (kind, level) in zip(labels, ladder, strict=False)
     }
     fd = heldout.heldout_frechet(
-        f_test, f_train, n_eff, aligned=aligned, repeats=fd_repeats, seed=seed
+        real.test, real.train, n_eff, aligned=aligned, repeats=fd_repeats, seed=seed
     )
     references = [
         {"kind": kind, "level": level, "label": label, **fd["candidates"][label]}
         for label, (kind, level) in zip(labels, ladder, strict=False)
     ]
-    out = {
-        "n": fd["n"],
-        "seed": int(seed),
-        "repeats": fd["repeats"],
-        "floor": fd["floor"],
-        "references": references,
-        "monotone": _monotone(fd["floor"]["mean"], references),
-        "cache_key": key,
-    }
+    out = {"n": fd["n"], "seed": int(seed), "repeats": fd["repeats"], "floor": fd["floor"]}
+    out.update(references=references, monotone=_monotone(fd["floor"]["mean"], references))
+    out["cache_key"] = key
     store.atomic_write_json(path, out)
     return out
+
+
+def _ladder_key(data, clf, params: dict) -> str:
+    """The cache key of a ladder: code, feature extractor, real arrays and ``params``."""
+    return store.cache_key(
+        code=store.code_version(*CODE_MODULES),
+        inputs={
+            "feature_extractor": classifier_id(clf),
+            "real": store.array_digest(data.train.images, data.test.images),
+        },
+        params=params,
+    )
 
 
 def _monotone(floor: float, references: list[dict]) -> dict[str, bool]:
