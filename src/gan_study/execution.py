@@ -252,7 +252,7 @@ def execute_notebook(
     source_nb = copy.deepcopy(nb)
     os.environ["PYTHONUNBUFFERED"] = "1"  # the kernel inherits the environment
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ log out of pages
-    # the chapter that trains a GAN run is recorded in its config.json (training._environment);
+    # the chapter that trains a GAN run is recorded in its config.json (run_record.environment);
     # set for the kernel this call starts, and unset again below
     previous_notebook = os.environ.get(paths.NOTEBOOK_ENV)
     os.environ[paths.NOTEBOOK_ENV] = name

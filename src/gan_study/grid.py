@@ -28,7 +28,8 @@ import pandas as pd
 from PIL import Image
 
 from gan_study import data as data_mod
-from gan_study import evaluation, evaluation_inputs, learning_curve, paths
+from gan_study import evaluation, evaluation_inputs, learning_curve
+from gan_study.rundir import RunDir
 
 
 def sample_epochs(n_epochs: int, k: int = 4) -> list[int]:
@@ -171,8 +172,7 @@ def train_grid(
         config.validate()
     rows = []
     for config in configs:
-        expected = paths.runs_dir(runs_dir) / config.run_name()
-        reused = training.is_finished(expected)
+        reused = RunDir.for_config(config, runs_dir).is_finished()
         run_dir = training.train(config, data_dir=data_dir, progress=progress, runs_dir=runs_dir)
         history = training.load_history(run_dir)
         rows.append(

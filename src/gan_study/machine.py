@@ -1,6 +1,6 @@
 """What machine and which checkout computed something: CPU model and git state.
 
-A run's ``config.json`` (:mod:`gan_study.training`) and the book's
+A run's ``config.json`` (:mod:`gan_study.run_record`) and the book's
 environment appendix (:func:`gan_study.report.environment`) both say where
 their numbers come from; they ask here. Nothing here imports TensorFlow.
 """

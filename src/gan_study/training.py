@@ -1,19 +1,11 @@
-"""The one GAN trainer: train step, EMA generator, checkpoints, run directory.
+"""The one GAN trainer: train step, EMA generator, checkpoints, sampling.
 
 :func:`train` turns a :class:`~gan_study.config.TrainConfig` into a run
-directory (named after the configuration, see :meth:`TrainConfig.run_name`)::
-
-    config.json            every parameter + versions, git commit, device, data fingerprint
-    history.csv            one row per epoch (see HISTORY_COLUMNS)
-    steps.csv              one row per discriminator update (see STEP_COLUMNS)
-    samples/epoch_001.png  a fixed latent batch through the generator, one grid per epoch
-    samples/final_ema.png  the same latent batch through the EMA generator
-    checkpoints/state.npz  everything needed to resume (weights, optimisers, RNG, both logs)
-    generator.keras        the final generator
-    generator_ema.keras    the final EMA generator -- written LAST: its presence marks
-                           a finished run
-    .lock                  the lock a training process holds (its pid inside, for messages)
-    snapshots/epoch_NNN.npz  EMA generator weights every ``snapshot_every`` epochs (if set)
+directory (named after the configuration, see :meth:`TrainConfig.run_name`),
+whose files, lock and loaders :class:`gan_study.rundir.RunDir` owns. The
+loaders are re-exported here (``training.load_history``,
+``training.load_generator``, ``training.snapshots``, ...), as the chapters
+call them.
 
 How one step works
 ------------------
@@ -43,15 +35,12 @@ seed, same machine: identical weights and history (``seconds`` aside).
 
 Interruption, divergence and concurrency
 ----------------------------------------
-Every file is written under a temporary name (``NAME.tmp<PID>``) and renamed,
-so a killed process never leaves a half-written file under a real name. A
-process that trains holds an exclusive lock (``fcntl.flock``) on
-``run_dir/.lock`` for the whole training: a second process on the same run
-directory fails with :class:`RunDirectoryBusy` (or waits, ``wait=True``).
-The kernel releases the lock when its holder dies, so a killed run leaves no
-stale lock; once the lock is held, temporary files left by a killed writer
-are removed. An interrupted run (``KeyboardInterrupt``, SIGKILL) resumes
-from its last checkpoint when trained again; Ctrl-C raises
+Every file is written under a temporary name and renamed, and a process that
+trains holds the run directory's lock (:mod:`gan_study.rundir`): a second
+process on the same run directory fails with :class:`RunDirectoryBusy` (or
+waits, ``wait=True``). Once the lock is held, temporary files left by a
+killed writer are removed. An interrupted run (``KeyboardInterrupt``,
+SIGKILL) resumes from its last checkpoint when trained again; Ctrl-C raises
 :class:`TrainingInterrupted`, which names that checkpoint's epoch. A run
 whose losses stop being finite raises :class:`TrainingDiverged`. When an
 interrupted or failed call had not written a checkpoint yet, what it created
@@ -69,296 +58,42 @@ a single short line.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import logging
 import os
-import platform
-import re
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from gan_study import distribute, losses, machine, model_card, paths
+from gan_study import distribute, losses, model_card, run_record, rundir
 from gan_study.config import TrainConfig
+from gan_study.rundir import RunDir
+
+# re-exported: the chapters, benches and tests call training.X
+FINISHED_MARKER = rundir.FINISHED_MARKER
+HISTORY_COLUMNS = rundir.HISTORY_COLUMNS
+STEP_COLUMNS = rundir.STEP_COLUMNS
+SNAPSHOT_DIR = rundir.SNAPSHOT_DIR
+SNAPSHOT_NAME = rundir.SNAPSHOT_NAME
+RunDirectoryBusy = rundir.RunDirectoryBusy
+checkpoint_epoch = rundir.checkpoint_epoch
+is_finished = rundir.is_finished
+generator_id = rundir.generator_id
+generator_path = rundir.generator_path
+load_config = rundir.load_config
+load_history = rundir.load_history
+load_steps = rundir.load_steps
+load_generator = rundir.load_generator
+snapshots = rundir.snapshots
+data_fingerprint = run_record.data_fingerprint
+describe_device = run_record.describe_device
 
 log = logging.getLogger(__name__)
 
-HISTORY_COLUMNS = (
-    "epoch",
-    "d_loss",
-    "g_loss",
-    "gp",
-    "d_real",
-    "d_fake",
-    "grad_norm_d",
-    "grad_norm_g",
-    "d_steps",
-    "g_steps",
-    "seconds",
-)
-"""Columns of ``history.csv``. Per epoch: mean discriminator/critic loss (with
-the penalty), mean generator loss, mean gradient penalty (0 unless wgan-gp),
-mean D(x) and D(G(z)) (probabilities for the cross-entropy losses, raw
-critic scores for wgan-gp), mean global gradient norms of D and G, the number
-of D and G updates, and wall-clock seconds (the only non-reproducible column)."""
-
-STEP_COLUMNS = ("step", *HISTORY_COLUMNS[: HISTORY_COLUMNS.index("grad_norm_g") + 1])
-"""Columns of ``steps.csv``: the same quantities as :data:`HISTORY_COLUMNS`, for
-every discriminator update (``step`` counts them from 1 over the whole run).
-``grad_norm_g`` is empty (NaN) on steps without a generator update (all but
-every ``n_critic``-th step). A short run has only a handful of epochs, so its
-training curves are drawn from this file."""
-
 SAMPLE_GRID = 64  # images per sample grid (8 x 8; 7 classes x 8 for cdcgan)
-FINISHED_MARKER = "generator_ema.keras"
-_CHECKPOINT = "checkpoints/state.npz"
-SNAPSHOT_DIR = "snapshots"
-SNAPSHOT_NAME = "epoch_{epoch:03d}.npz"
-"""EMA generator snapshots (``TrainConfig.snapshot_every``): ``snapshots/epoch_NNN.npz``."""
-
-
-# ------------------------------------------------------------------ helpers
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``path`` through ``path.tmp<PID>`` (removed again if the write fails)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, text.encode())
-
-
-def _save_model_atomic(model, path: Path) -> None:
-    """``model.save`` through ``STEM.tmp<PID>.keras`` (removed again if the save fails)."""
-    tmp = path.with_name(path.stem + f".tmp{os.getpid()}.keras")
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _fingerprint(images: np.ndarray, labels: np.ndarray) -> str:
-    h = hashlib.sha256()
-    h.update(str(images.shape).encode())
-    h.update(np.ascontiguousarray(images).tobytes())
-    h.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
-    return h.hexdigest()[:16]
-
-
-def describe_device() -> str:
-    """The device TensorFlow trains on: GPU name(s), else the CPU model and core count."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        names = []
-        for gpu in gpus:
-            try:
-                names.append(tf.config.experimental.get_device_details(gpu).get("device_name"))
-            except Exception:  # pragma: no cover - depends on the driver
-                names.append(gpu.name)
-        return "GPU: " + ", ".join(str(n) for n in names)
-    model = machine.cpu_model()
-    return f"CPU: {model} ({os.cpu_count()} logical cores)"
-
-
-def is_finished(run_dir) -> bool:
-    """Whether ``run_dir`` holds a finished run (its last file, the EMA generator, exists)."""
-    return (Path(run_dir) / FINISHED_MARKER).is_file()
-
-
-def data_fingerprint(images: np.ndarray, labels: np.ndarray) -> str:
-    """The digest of a run's training images and labels kept in ``config.json``.
-
-    The evaluation compares it with the data it is given, so a run is never
-    scored against data it did not see.
-    """
-    return _fingerprint(images, labels)
-
-
-def generator_path(run_dir, ema: bool = True) -> Path:
-    """The file of a run's final generator (EMA or raw), whether or not it exists yet."""
-    return Path(run_dir) / (FINISHED_MARKER if ema else "generator.keras")
-
-
-def generator_id(run_dir, ema: bool = True) -> str:
-    """The run's name and a digest of its generator file: what identifies its weights.
-
-    Raises
-    ------
-    FileNotFoundError
-        When the run has no such generator (it is not finished).
-    """
-    from gan_study import store
-
-    path = generator_path(run_dir, ema)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: the run in {run_dir} is not finished")
-    return f"{Path(run_dir).name}:{store.file_digest(path)}"
-
-
-def load_config(run_dir) -> TrainConfig:
-    """The :class:`TrainConfig` stored in ``run_dir/config.json``.
-
-    Raises
-    ------
-    FileNotFoundError
-        When the run directory has no ``config.json``.
-    """
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: {run_dir} is not a training run directory")
-    return TrainConfig.from_dict(json.loads(path.read_text())["config"])
-
-
-def load_history(run_dir) -> pd.DataFrame:
-    """``history.csv`` of a run as a DataFrame (one row per finished epoch).
-
-    Raises
-    ------
-    FileNotFoundError
-        When the run has no ``history.csv`` (not started or not a run directory).
-    """
-    path = Path(run_dir) / "history.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: train the run first (gan-study train ...)")
-    return pd.read_csv(path)
-
-
-def load_steps(run_dir) -> pd.DataFrame:
-    """``steps.csv`` of a run as a DataFrame (one row per discriminator update).
-
-    Raises
-    ------
-    FileNotFoundError
-        When the run has no ``steps.csv`` (not started, not a run directory,
-        or trained before per-step logging existed).
-    """
-    path = Path(run_dir) / "steps.csv"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} not found: train the run first (gan-study train ...); a run trained "
-            "without per-step logging must be deleted and trained again"
-        )
-    return pd.read_csv(path)
-
-
-def snapshots(run_dir) -> pd.DataFrame:
-    """The EMA generator snapshots of a run, oldest first.
-
-    A run trained with ``snapshot_every = k`` keeps the EMA generator's
-    weights after every ``k``-th epoch (the last one included when ``k``
-    divides ``epochs``). Together with the finished generator they give the
-    run's learning curve (:func:`gan_study.evaluation.learning_curve`).
-
-    Parameters
-    ----------
-    run_dir : path-like
-        A run directory (finished or not).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per snapshot: ``epoch``, ``d_updates`` and ``g_updates`` (the
-        discriminator and generator updates up to and including that epoch,
-        from ``history.csv``) and ``path``. Empty when the run keeps none.
-
-    Raises
-    ------
-    FileNotFoundError
-        When ``run_dir`` has no ``history.csv`` (not a started run).
-    """
-    history = load_history(run_dir)
-    done = history.set_index("epoch")[["d_steps", "g_steps"]].cumsum()
-    rows = []
-    folder = Path(run_dir) / SNAPSHOT_DIR
-    for path in sorted(folder.glob("epoch_*.npz")) if folder.is_dir() else []:
-        match = re.fullmatch(r"epoch_(\d+)\.npz", path.name)
-        if match is None or int(match.group(1)) not in done.index:
-            continue  # a temporary file, or a snapshot of an epoch being redone
-        epoch = int(match.group(1))
-        rows.append(
-            {
-                "epoch": epoch,
-                "d_updates": int(done.loc[epoch, "d_steps"]),
-                "g_updates": int(done.loc[epoch, "g_steps"]),
-                "path": path,
-            }
-        )
-    return pd.DataFrame(rows, columns=["epoch", "d_updates", "g_updates", "path"])
-
-
-def load_generator(run_dir, ema: bool = True, epoch: int | None = None):
-    """Load the final generator of a finished run, or its EMA snapshot of one epoch.
-
-    Parameters
-    ----------
-    run_dir : path-like
-    ema : bool
-        ``generator_ema.keras`` (default) or ``generator.keras``.
-    epoch : int, optional
-        The EMA generator as it was after this epoch (a snapshot of
-        :func:`snapshots`; needs ``ema=True``). Its weights go into a copy of
-        the finished EMA generator, so the run must be finished.
-
-    Returns
-    -------
-    keras.Model
-
-    Raises
-    ------
-    FileNotFoundError
-        When the run is not finished, or has no snapshot of ``epoch`` (the
-        message lists those it has).
-    ValueError
-        ``epoch`` with ``ema=False`` (only the EMA generator is kept), or a
-        snapshot whose weights do not fit the generator.
-    """
-    import keras
-
-    path = Path(run_dir) / ("generator_ema.keras" if ema else "generator.keras")
-    if not is_finished(run_dir) or not path.is_file():
-        raise FileNotFoundError(
-            f"{path} not found: the run in {run_dir} is not finished; "
-            "run gan_study.training.train (or gan-study train) with its configuration"
-        )
-    if epoch is not None and not ema:
-        raise ValueError("snapshots keep the EMA generator only: pass ema=True with epoch")
-    generator = keras.models.load_model(path, compile=False)
-    if epoch is None:
-        return generator
-    kept = snapshots(run_dir)
-    if int(epoch) not in set(kept["epoch"]):
-        have = ", ".join(str(e) for e in kept["epoch"]) or "none"
-        raise FileNotFoundError(
-            f"{run_dir} has no snapshot of epoch {epoch} (snapshots: {have}); train the run "
-            "with snapshot_every set to keep them"
-        )
-    snapshot = kept.loc[kept["epoch"] == int(epoch), "path"].iloc[0]
-    with np.load(snapshot, allow_pickle=False) as f:
-        weights = [f[f"w{i:04d}"] for i in range(len(f.files))]
-    try:
-        generator.set_weights(weights)
-    except ValueError as exc:
-        raise ValueError(f"{snapshot} does not fit the generator of {run_dir}: {exc}") from exc
-    return generator
 
 
 def _is_conditional(generator) -> bool:
@@ -775,9 +510,7 @@ class _Trainer:
     def save_snapshot(self, path: Path) -> None:
         """The EMA generator's weights (``G_ema.get_weights()``, in order) as an ``.npz``."""
         arrays = {f"w{i:04d}": np.asarray(w) for i, w in enumerate(self.G_ema.get_weights())}
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        _atomic_write_bytes(path, buf.getvalue())
+        rundir.write_npz(path, arrays)
 
     def save(self, path: Path, epoch: int, history: list[dict], steps: list[dict]) -> None:
         arrays = {}
@@ -788,9 +521,7 @@ class _Trainer:
         arrays["history"] = np.asarray(json.dumps(history))
         arrays["steps"] = np.asarray(json.dumps(steps))
         arrays["config"] = np.asarray(json.dumps(self.config.to_dict(), sort_keys=True))
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        _atomic_write_bytes(path, buf.getvalue())
+        rundir.write_npz(path, arrays)
 
     def restore(self, path: Path) -> tuple[int, list[dict], list[dict]]:
         with np.load(path, allow_pickle=False) as f:
@@ -873,25 +604,6 @@ def training_images(config: TrainConfig, data_dir=None, images=None, labels=None
     )
 
 
-def _environment(strategy=None) -> dict:
-    import keras
-    import tensorflow as tf
-
-    import gan_study
-
-    return {
-        "gan_study": gan_study.__version__,
-        "git_commit": machine.git_commit(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "python": platform.python_version(),
-        "device": describe_device(),
-        "distribution": distribute.describe(strategy),
-        # the report's chapter whose kernel trained the run (None outside the report)
-        "notebook": os.environ.get(paths.NOTEBOOK_ENV),
-    }
-
-
 @contextlib.contextmanager
 def _dtype_policy(name: str):
     import keras
@@ -905,28 +617,6 @@ def _dtype_policy(name: str):
 
 
 # ------------------------------------------------ interruption, divergence, locking
-class RunDirectoryBusy(RuntimeError):
-    """Another process holds the lock of the run directory: it is training that run.
-
-    Attributes
-    ----------
-    run_dir : pathlib.Path
-    pid : int or None
-        The holder's process id as it wrote it into ``run_dir/.lock`` (None if unreadable).
-    """
-
-    def __init__(self, run_dir, pid: int | None):
-        self.run_dir, self.pid = Path(run_dir), pid
-        who = f"pid {pid}" if pid is not None else "pid unknown"
-        super().__init__(
-            f"run directory {run_dir} is being trained by another process ({who}); wait for "
-            "it (train(..., wait=True), gan-study train --wait) or choose another run_dir"
-        )
-
-    def __reduce__(self):
-        return (type(self), (self.run_dir, self.pid))
-
-
 class TrainingDiverged(FloatingPointError):
     """The losses of an epoch were not finite.
 
@@ -1000,187 +690,6 @@ class _Diverged(Exception):
     def __init__(self, epoch, d_loss, g_loss):
         super().__init__(epoch, d_loss, g_loss)
         self.epoch, self.d_loss, self.g_loss = epoch, d_loss, g_loss
-
-
-_LOCK_FILE = ".lock"
-#: Temporary names of :func:`_atomic_write_bytes` and :func:`_save_model_atomic`.
-_TEMP_NAME = re.compile(r"\.tmp\d+(\.keras)?$")
-
-
-def checkpoint_epoch(run_dir) -> int | None:
-    """The epoch of the last checkpoint in ``run_dir`` (None when it has none).
-
-    Reads only the ``epoch`` entry of ``checkpoints/state.npz``.
-    """
-    path = Path(run_dir) / _CHECKPOINT
-    if not path.is_file():
-        return None
-    with np.load(path, allow_pickle=False) as f:
-        return int(f["epoch"])
-
-
-def _check_run_dir_path(run_dir: Path) -> None:
-    """Refuse a ``run_dir`` that is, or lies below, something other than a directory."""
-    for p in (run_dir, *run_dir.parents):
-        if p.is_symlink() or p.exists():
-            if p.is_dir():
-                return
-            if p == run_dir:
-                raise ValueError(
-                    f"run directory {run_dir} exists and is not a directory; choose another "
-                    "run_dir (gan-study train --run-dir DIR) or move the file away"
-                )
-            raise ValueError(
-                f"cannot create run directory {run_dir}: {p} is not a directory; choose "
-                "another run_dir (gan-study train --run-dir DIR)"
-            )
-
-
-def _stored_meta(run_dir: Path, config: TrainConfig) -> dict | None:
-    """``config.json`` of ``run_dir`` (None if absent), checked against ``config``."""
-    path = run_dir / "config.json"
-    if not path.is_file():
-        return None
-    stored = json.loads(path.read_text())
-    try:  # through from_dict: a run written before a field existed has its default
-        recorded = TrainConfig.from_dict(stored.get("config", {})).to_dict()
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"run directory {run_dir} holds a configuration this version cannot read ({exc}); "
-            "choose another run_dir or delete it"
-        ) from None
-    if recorded != config.to_dict():
-        diff = {
-            k: (recorded.get(k), v) for k, v in config.to_dict().items() if recorded.get(k) != v
-        }
-        raise ValueError(
-            f"run directory {run_dir} holds a different configuration "
-            f"(field: (stored, requested) = {diff}); choose another run_dir or delete it"
-        )
-    return stored
-
-
-def _check_stored_data(run_dir: Path, stored: dict | None, fingerprint: str) -> None:
-    if stored is not None and stored.get("data", {}).get("fingerprint") != fingerprint:
-        raise ValueError(
-            f"run directory {run_dir} was trained on different data "
-            f"({stored.get('data')}); choose another run_dir or delete it"
-        )
-
-
-def _remove_temp_files(run_dir: Path) -> list[Path]:
-    """Remove the temporary files (``*.tmp<PID>``) of writers that died in ``run_dir``.
-
-    Called with the run's lock held: no live process of this module writes
-    there then, so every such file is left over from a killed one.
-    """
-    removed = []
-    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples", run_dir / SNAPSHOT_DIR):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and _TEMP_NAME.search(path.name):
-                path.unlink()
-                removed.append(path)
-    if removed:
-        log.info("removed %d leftover temporary file(s) in %s", len(removed), run_dir)
-    return removed
-
-
-def _read_pid(fd: int) -> int | None:
-    os.lseek(fd, 0, os.SEEK_SET)
-    text = os.read(fd, 64).decode(errors="replace").strip()
-    return int(text) if text.isdigit() else None
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return False
-    own = os.fstat(fd)
-    return (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)
-
-
-class _RunLock:
-    """The exclusive ``flock`` on ``run_dir/.lock``, held while this process trains there.
-
-    Entering creates ``run_dir`` if needed (``created_dir`` tells) and the
-    lock file (``created_file``), takes the lock (waiting for it if ``wait``,
-    else raising :class:`RunDirectoryBusy`) and writes this process's pid
-    into the file, for the message of a second process only: the lock itself
-    is the kernel's, released when the holder exits or dies. A holder may
-    remove the file (or the whole directory) before it lets go; a waiter
-    that then holds the lock of a removed file starts again.
-    """
-
-    def __init__(self, run_dir: Path, wait: bool):
-        self.run_dir, self.wait = run_dir, wait
-        self.path = run_dir / _LOCK_FILE
-        self.fd: int | None = None
-        self.created_dir = False
-        self.created_file = False
-
-    def __enter__(self) -> _RunLock:
-        import fcntl
-
-        while True:
-            self.run_dir.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self.run_dir.mkdir()
-                self.created_dir = True
-            except FileExistsError:
-                _check_run_dir_path(self.run_dir)
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
-                created_file = True
-            except FileExistsError:
-                try:
-                    fd = os.open(self.path, os.O_RDWR)
-                except FileNotFoundError:  # removed in between: start again
-                    continue
-                created_file = False
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                pid = _read_pid(fd)
-                os.close(fd)
-                raise RunDirectoryBusy(self.run_dir, pid) from None
-            except BaseException:
-                os.close(fd)
-                raise
-            if not _same_file(fd, self.path):  # the previous holder removed it
-                os.close(fd)
-                continue
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
-            self.fd, self.created_file = fd, created_file
-            return self
-
-    def __exit__(self, *exc) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # releases the lock
-            self.fd = None
-
-
-def _remove_created(run_dir: Path, lock: _RunLock, before: set[str]) -> str | None:
-    """Remove what this call created in ``run_dir`` (all of it if it created ``run_dir``).
-
-    Returns what was removed, in words, or None.
-    """
-    if lock.created_dir:
-        shutil.rmtree(run_dir)
-        return f"removed {run_dir}"
-    names = sorted(set(os.listdir(run_dir)) - before - {_LOCK_FILE})
-    if lock.created_file:
-        names.append(_LOCK_FILE)
-    for name in names:
-        path = run_dir / name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
-    return f"removed {', '.join(names)} from {run_dir}" if names else None
 
 
 def train(
@@ -1264,83 +773,72 @@ def train(
         raise ValueError("training on in-memory images needs an explicit run_dir")
     if images is None and labels is not None:
         raise ValueError("labels given without images")
-    run_dir = Path(run_dir) if run_dir is not None else paths.runs_dir(runs_dir) / config.run_name()
-    _check_run_dir_path(run_dir)
-    stored = _stored_meta(run_dir, config)
-    if stored is not None and is_finished(run_dir) and not in_memory:
-        return run_dir
+    run = RunDir(run_dir) if run_dir is not None else RunDir.for_config(config, runs_dir)
+    run.check_path()
+    stored = run.stored_meta(config)
+    if stored is not None and run.is_finished() and not in_memory:
+        return run.path
 
     images, labels = training_images(config, data_dir, images, labels)
     config.validate(n_train=len(images))
-    fingerprint = _fingerprint(images, labels)
-    _check_stored_data(run_dir, stored, fingerprint)
-    if is_finished(run_dir):
-        return run_dir
+    fingerprint = data_fingerprint(images, labels)
+    run.check_stored_data(stored, fingerprint)
+    if run.is_finished():
+        return run.path
     # before any TensorFlow work: logical CPU devices can only be made until then
     strategy = distribute.strategy(config.devices)
-    run_dir = distribute.worker_run_dir(run_dir)
+    run = RunDir(distribute.worker_run_dir(run.path))
 
-    with _RunLock(run_dir, wait=wait) as lock:
+    with run.lock(wait=wait) as lock:
         # another process may have started or finished the run before the lock was ours
-        stored = _stored_meta(run_dir, config)
-        _check_stored_data(run_dir, stored, fingerprint)
-        if is_finished(run_dir):
-            return run_dir
-        _remove_temp_files(run_dir)
-        before = set(os.listdir(run_dir))
+        stored = run.stored_meta(config)
+        run.check_stored_data(stored, fingerprint)
+        if run.is_finished():
+            return run.path
+        run.remove_temp_files()
+        before = set(os.listdir(run.path))
         try:
             keras.utils.set_random_seed(config.seed)
             tf.config.experimental.enable_op_determinism()
-            env = _environment(strategy)
+            env = run_record.environment(strategy)
             if progress:
                 print(
-                    f"gan-study train: {config.run_name()} on {env['device']} -> {run_dir}",
+                    f"gan-study train: {config.run_name()} on {env['device']} -> {run.path}",
                     file=sys.stderr,
                 )
-            log.info("training %s on %s into %s", config.run_name(), env["device"], run_dir)
+            log.info("training %s on %s into %s", config.run_name(), env["device"], run.path)
             if stored is None:
-                meta = {
-                    "config": config.to_dict(),
-                    "run_name": config.run_name(),
-                    "data": {
-                        "source": "in-memory arrays" if in_memory else config.source,
-                        "split": None if in_memory else config.split,
-                        "n_train": int(len(images)),
-                        "class_counts": None
-                        if labels is None
-                        else np.bincount(np.asarray(labels).ravel(), minlength=7).tolist(),
-                        "fingerprint": fingerprint,
-                    },
-                    "environment": env,
-                }
-                _atomic_write_text(run_dir / "config.json", json.dumps(meta, indent=2, default=str))
-
+                run.write_config(
+                    run_record.config_record(
+                        config, labels, len(images), fingerprint, env, in_memory=in_memory
+                    )
+                )
             with _dtype_policy(config.mixed_precision):
                 trainer = _Trainer(config, strategy)
-                return _run(trainer, config, run_dir, images, labels, progress)
+                return _run(trainer, config, run, images, labels, progress)
         except BaseException as exc:
-            kept = checkpoint_epoch(run_dir)
-            removed = _remove_created(run_dir, lock, before) if kept is None else None
+            kept = run.checkpoint_epoch()
+            removed = run.remove_created(lock, before) if kept is None else None
             if isinstance(exc, _Diverged):
                 raise TrainingDiverged(
-                    run_dir, exc.epoch, exc.d_loss, exc.g_loss, kept, removed
+                    run.path, exc.epoch, exc.d_loss, exc.g_loss, kept, removed
                 ) from None
             if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, TrainingInterrupted):
-                raise TrainingInterrupted(run_dir, kept, removed) from None
+                raise TrainingInterrupted(run.path, kept, removed) from None
             raise
 
 
-def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, progress: bool):
+def _run(trainer: _Trainer, config: TrainConfig, run: RunDir, images, labels, progress: bool):
     import tensorflow as tf
     from tqdm import tqdm
 
     from gan_study.data import epoch_batches
 
-    ckpt = run_dir / _CHECKPOINT
+    ckpt = run.checkpoint_file
     start, history, steps = 0, [], []
     if ckpt.is_file():
         start, history, steps = trainer.restore(ckpt)
-    _write_history(run_dir, history, steps)
+    run.write_logs(history, steps)
 
     # the fixed latent batch of the sample grids (7 class rows x 8 for cdcgan)
     cols = 8
@@ -1405,27 +903,20 @@ def _run(trainer: _Trainer, config: TrainConfig, run_dir: Path, images, labels, 
             row["d_steps"], row["g_steps"] = d_steps, g_steps
             if not np.isfinite(row["d_loss"]) or not np.isfinite(row["g_loss"]):
                 raise _Diverged(epoch, row["d_loss"], row["g_loss"])
-            _atomic_write_bytes(run_dir / "samples" / f"epoch_{epoch:03d}.png", sample(trainer.G))
+            rundir.write_file(run.sample_path(f"epoch_{epoch:03d}"), sample(trainer.G))
             if config.snapshot_every and epoch % config.snapshot_every == 0:
-                trainer.save_snapshot(run_dir / SNAPSHOT_DIR / SNAPSHOT_NAME.format(epoch=epoch))
+                trainer.save_snapshot(run.snapshot_path(epoch))
             row["seconds"] = round(time.perf_counter() - t0, 3)
             history.append(row)
             steps.extend(rows)
-            _write_history(run_dir, history, steps)
+            run.write_logs(history, steps)
             if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
                 trainer.save(ckpt, epoch, history, steps)
             bar.set_postfix(d_loss=f"{row['d_loss']:.3f}", g_loss=f"{row['g_loss']:.3f}")
             bar.update(1)
-    _atomic_write_bytes(run_dir / "samples" / "final_ema.png", sample(trainer.G_ema))
+    rundir.write_file(run.sample_path("final_ema"), sample(trainer.G_ema))
     sync_batch_norm(trainer.G, False)  # the saved generator is the same on any number of devices
-    _save_model_atomic(trainer.G, run_dir / "generator.keras")
-    model_card.write_model_card(run_dir)  # rewritten with the metrics once evaluated
-    _save_model_atomic(trainer.G_ema, run_dir / FINISHED_MARKER)  # last: marks the run finished
-    return run_dir
-
-
-def _write_history(run_dir: Path, history: list[dict], steps: list[dict]) -> None:
-    frame = pd.DataFrame(history, columns=list(HISTORY_COLUMNS))
-    _atomic_write_text(run_dir / "history.csv", frame.to_csv(index=False))
-    frame = pd.DataFrame(steps, columns=list(STEP_COLUMNS))
-    _atomic_write_text(run_dir / "steps.csv", frame.to_csv(index=False))
+    run.save_model(trainer.G, ema=False)
+    model_card.write_model_card(run.path)  # rewritten with the metrics once evaluated
+    run.save_model(trainer.G_ema, ema=True)  # last: marks the run finished
+    return run.path

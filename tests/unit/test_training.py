@@ -12,6 +12,7 @@ pytest.importorskip("tensorflow")
 
 from gan_study import training  # noqa: E402
 from gan_study.config import TrainConfig  # noqa: E402
+from gan_study.rundir import RunDir  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +200,7 @@ def test_cli_reports_bad_parameters(capsys):
 
 
 def test_history_frame_columns_when_empty(tmp_path):
-    training._write_history(tmp_path, [], [])
+    RunDir(tmp_path).write_logs([], [])
     assert list(pd.read_csv(tmp_path / "history.csv").columns) == list(training.HISTORY_COLUMNS)
     assert list(pd.read_csv(tmp_path / "steps.csv").columns) == list(training.STEP_COLUMNS)
 
