@@ -200,8 +200,8 @@ def test_divergence_keeps_an_earlier_checkpoint(tmp_path, monkeypatch):
     class Exploding(training._Trainer):
         """The real trainer whose losses turn NaN from the 13th step (epoch 3) on."""
 
-        def __init__(self, config):
-            super().__init__(config)
+        def __init__(self, config, strategy=None):
+            super().__init__(config, strategy)
             step, calls = self.step, [0]
 
             def exploding(*args):
