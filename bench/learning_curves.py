@@ -24,7 +24,7 @@ at batch 32 -- only in the fields they name (see
 hinge loss (Lim & Ye 2017) with spectral normalisation (Miyato et al.
 2018), the R1 penalty (Mescheder et al. 2018).
 
-The bench drives :class:`gan_study.training._Trainer` directly (seeded and
+The bench drives :class:`gan_study.trainer.Trainer` directly (seeded and
 deterministic like :func:`gan_study.training.train`, with the same batch
 order: :func:`gan_study.data.epoch_batches` with seed ``seed * 100003 +
 epoch``), so that it can evaluate the generator between epochs without a
@@ -149,15 +149,15 @@ def _config(recipe: str, seed: int):
 
 
 def _make_trainer(config):
-    """A :class:`_Trainer` seeded exactly as :func:`gan_study.training.train` seeds it."""
+    """A :class:`Trainer` seeded exactly as :func:`gan_study.training.train` seeds it."""
     import keras
     import tensorflow as tf
 
-    from gan_study.training import _Trainer
+    from gan_study.trainer import Trainer
 
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
-    return _Trainer(config)
+    return Trainer(config)
 
 
 def _batches(images, labels, batch_size: int, seed: int):

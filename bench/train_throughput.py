@@ -118,7 +118,7 @@ def _trainer_runner(
 
     from gan_study import distribute
     from gan_study.config import TrainConfig
-    from gan_study.training import _Trainer
+    from gan_study.trainer import Trainer
 
     keras.utils.set_random_seed(0)
     previous = keras.mixed_precision.global_policy().name
@@ -132,7 +132,7 @@ def _trainer_runner(
             devices=devices,
         )
         config = config.validate()
-        trainer = _Trainer(config, distribute.strategy(devices))
+        trainer = Trainer(config, distribute.strategy(devices))
     finally:
         keras.mixed_precision.set_global_policy(previous)
     labels = tf.zeros((batch_size,), tf.int64)

@@ -22,7 +22,7 @@ replicas before every update):
 
 Keras 3's own ``keras.distribution`` API does not support the TensorFlow
 backend, so the trainer uses ``tf.distribute`` directly
-(:class:`gan_study.training._Trainer`).
+(:class:`gan_study.trainer.Trainer`).
 """
 
 from __future__ import annotations

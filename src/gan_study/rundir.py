@@ -332,6 +332,8 @@ class RunDir:
         """
         import keras
 
+        from gan_study import custom_layers  # noqa: F401  (registers the study's layers)
+
         path = self.generator_path(ema)
         if not self.is_finished() or not path.is_file():
             raise FileNotFoundError(

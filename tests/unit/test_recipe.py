@@ -12,6 +12,8 @@ power-iteration state, RNG, logs).
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -320,6 +322,10 @@ def test_conditional_batch_norm_is_deterministic_and_resumes_exactly(tmp_path, m
     _same_run(whole, run("again"))
     generator = training.load_generator(whole)
     assert sum(isinstance(layer, models.ClassAffine) for layer in generator.layers) == 2
+    # a fresh process that has not built a model loads it too (the layer registers itself)
+    code = f"from gan_study import training; training.load_generator({str(whole)!r})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
     with pytest.raises(AssertionError):
         _same_run(whole, run("plain", plain_config))
 
